@@ -1,0 +1,10 @@
+"""Asset kinds: procedural shapes, font glyphs, RGBA cutouts, handwritten digits.
+
+Each kind is one module registered in ``ASSETS``; importing this package registers them all.
+"""
+
+from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
+
+__all__ = ["ASSETS", "AssetInfo", "AssetRaster"]
+
+from renderer.assets import cutout, glyph, shape  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Deterministic rasteriser: layers -> image + instance map."""

@@ -1,0 +1,68 @@
+"""Global light: ambient gain, colour temperature, vignetting and spot highlights.
+
+The spatial light field is computed at 1/16 resolution and upsampled: lighting is smooth, and
+the full-resolution work is then a single multiply.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import cv2
+import numpy as np
+
+_FIELD_STEP = 16
+
+
+@lru_cache(maxsize=512)
+def temperature_gains(kelvin: float) -> tuple[float, float, float]:
+    """Per-channel RGB gains of a black-body light at ``kelvin``, normalised to 1 at 6500 K.
+
+    Uses Tanner Helland's fit of the Planckian locus in sRGB (good to a few percent over
+    1000-40000 K), which is plenty for white-balance randomisation.
+    """
+
+    def rgb(t: float) -> np.ndarray:
+        t = t / 100.0
+        r = 255.0 if t <= 66 else 329.698727446 * (t - 60) ** -0.1332047592
+        g = (99.4708025861 * np.log(t) - 161.1195681661 if t <= 66
+             else 288.1221695283 * (t - 60) ** -0.0755148492)
+        b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5177312231 * np.log(t - 10) - 305.0447927307)
+        return np.clip(np.array([r, g, b], float), 1.0, 255.0)
+
+    gains = rgb(kelvin) / rgb(6500.0)
+    return float(gains[0]), float(gains[1]), float(gains[2])
+
+
+def _field(lighting: dict[str, Any], height: int, width: int) -> np.ndarray | None:
+    if lighting["vignette"] <= 0 and not lighting["spots"]:
+        return None
+    gh, gw = height // _FIELD_STEP + 2, width // _FIELD_STEP + 2
+    ys = np.linspace(0, 1, gh, dtype=np.float32)[:, None]
+    xs = np.linspace(0, 1, gw, dtype=np.float32)[None, :]
+    aspect = width / height
+    r2 = ((xs - 0.5) * aspect) ** 2 + (ys - 0.5) ** 2
+    field = 1.0 - lighting["vignette"] * r2 / float(r2.max())
+    diag2 = aspect**2 + 1.0
+    for spot in lighting["spots"]:
+        d2 = ((xs - spot["x"]) * aspect) ** 2 + (ys - spot["y"]) ** 2
+        field = field + spot["intensity"] * np.exp(-d2 / (2 * spot["radius"] ** 2 * diag2))
+    return cv2.resize(field.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def apply_lighting(frame: np.ndarray, lighting: dict[str, Any]) -> np.ndarray:
+    """Return the frame lit by the lighting record (RGB uint8 in, RGB uint8 out)."""
+    gains = np.asarray(temperature_gains(round(lighting["temperature"], 1)), np.float32)
+    gains *= np.float32(lighting["ambient"])
+    field = _field(lighting, *frame.shape[:2])
+    if field is None:
+        if np.allclose(gains, 1.0):
+            return frame
+        x = np.arange(256, dtype=np.float32)[:, None] * gains[None, :]
+        lut = np.clip(np.round(x), 0, 255).astype(np.uint8).reshape(1, 256, 3)
+        return cv2.LUT(frame, lut)
+    lit = frame.astype(np.float32)
+    lit *= field[..., None]
+    lit *= gains
+    return np.clip(lit, 0, 255, out=lit).round().astype(np.uint8)

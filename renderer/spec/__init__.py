@@ -1,0 +1,1 @@
+"""Scene specs: pydantic models, distributions, loading, schema and overrides."""

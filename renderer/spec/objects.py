@@ -1,0 +1,98 @@
+"""Spec blocks of an object layer: pose, material, blending.
+
+YAML (one layer)::
+
+    - name: signs
+      asset: {kind: cutout, dir: builtin:signs}
+      count: [1, 3]
+      pose: {scale: [0.1, 0.3], rotation: [-15, 15], yaw: [-30, 30], max_occlusion: 0.5}
+      material: {hue_shift: [-5, 5], saturation_scale: [0.7, 1.2], value_scale: [0.5, 1.2]}
+      blend: {modes: {none: 2, feather: 1, motion: 1, poisson: 1}}
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from renderer.assets import ASSETS
+from renderer.spec.base import SpecModel
+from renderer.spec.color import ColorSpec
+from renderer.spec.params import FloatParam, IntParam, NamesParam
+from renderer.textures import TEXTURES
+
+AssetSpec = Annotated[Union[ASSETS.params_models()], Field(discriminator="kind")]  # noqa: UP007
+TextureSpec = Annotated[Union[TEXTURES.params_models()], Field(discriminator="kind")]  # noqa: UP007
+
+BLEND_MODES = ("none", "feather", "motion", "poisson")
+
+
+class Pose(SpecModel):
+    """Where and how an object lies on the canvas.
+
+    ``x``/``y`` place the object's centre as a fraction of the canvas; ``scale`` is the object's
+    longest side as a fraction of the canvas's shorter side (``scale_unit: px`` for pixels);
+    ``aspect`` stretches width; angles in degrees; ``yaw``/``pitch`` tilt the object out of the
+    image plane (rendered as a perspective warp). ``max_truncation`` bounds the fraction of the
+    object's box outside the canvas, ``max_occlusion`` the fraction hidden by objects in front.
+    """
+
+    x: FloatParam(ge=-1, le=2) = [0, 1]
+    y: FloatParam(ge=-1, le=2) = [0, 1]
+    scale: FloatParam(ge=0) = [0.1, 0.3]
+    scale_unit: Literal["fraction", "px"] = "fraction"
+    aspect: FloatParam(ge=0.05, le=20) = 1.0
+    rotation: FloatParam(ge=-3600, le=3600) = 0
+    flip_h: FloatParam(ge=0, le=1) = 0
+    flip_v: FloatParam(ge=0, le=1) = 0
+    yaw: FloatParam(ge=-80, le=80) = 0
+    pitch: FloatParam(ge=-80, le=80) = 0
+    max_truncation: float = Field(0.3, ge=0, le=1)
+    max_occlusion: float = Field(0.6, ge=0, le=1)
+
+
+class Material(SpecModel):
+    """Surface of an object.
+
+    Assets without colours of their own (shapes, glyphs, handwriting) are filled with ``color``,
+    or with a procedural ``texture`` with probability ``texture_p``. Every asset then gets an HSV
+    jitter: ``hue_shift`` in degrees, ``saturation_scale`` and ``value_scale`` as gains.
+    """
+
+    color: ColorSpec = ColorSpec(saturation=[0.4, 1], value=[0.4, 1])
+    texture: TextureSpec | None = None
+    texture_p: FloatParam(ge=0, le=1) = 0.0
+    hue_shift: FloatParam(ge=-180, le=180) = 0
+    saturation_scale: FloatParam(ge=0, le=10) = 1
+    value_scale: FloatParam(ge=0, le=10) = 1
+
+
+class Blend(SpecModel):
+    """How a pasted object meets the scene (mixing modes stops detectors keying on seams).
+
+    ``feather`` softens the alpha edge by ``feather_px`` (Gaussian sigma, pixels); ``motion``
+    smears object and alpha along a line of ``motion_px`` pixels; ``poisson`` blends gradients
+    (OpenCV seamless cloning).
+    """
+
+    modes: NamesParam(BLEND_MODES) = "none"
+    feather_px: FloatParam(ge=0, le=50) = [0.5, 2.0]
+    motion_px: FloatParam(ge=1, le=100) = [3, 9]
+
+
+class ObjectLayer(SpecModel):
+    """A group of objects drawn from one asset source.
+
+    ``labeled: false`` makes distractors and occluders: drawn, occluding, never annotated.
+    ``class_name`` gives every object of the layer one class instead of the asset's own.
+    """
+
+    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)
+    asset: AssetSpec
+    class_name: str | None = Field(None, min_length=1, max_length=128)
+    labeled: bool = True
+    count: IntParam(ge=0, le=1000) = 1
+    pose: Pose = Pose()
+    material: Material = Material()
+    blend: Blend = Blend()

@@ -1,0 +1,59 @@
+"""Shared pieces of the texture kinds: the registry, two-colour params and the colour map."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from renderer.registry import Registry
+from renderer.spec.base import SpecModel
+from renderer.spec.color import ColorSpec
+
+
+class Texture(Protocol):
+    """Contract of a texture kind (see the modules of this package for examples)."""
+
+    Params: type[SpecModel]
+
+    @staticmethod
+    def sample(params: Any, *, rng: np.random.Generator) -> dict[str, Any]: ...
+
+    @staticmethod
+    def field(record: dict[str, Any], height: int, width: int) -> np.ndarray: ...
+
+
+TEXTURES: Registry[Texture] = Registry("texture")
+
+
+class TwoColorParams(SpecModel):
+    """Colours of a texture: the field's 0 maps to ``color_a`` and 1 to ``color_b``."""
+
+    color_a: ColorSpec = ColorSpec()
+    color_b: ColorSpec = ColorSpec()
+
+
+def sample_colors(params: TwoColorParams, rng: np.random.Generator) -> dict[str, Any]:
+    """Draw the two colours of a texture record."""
+    return {"color_a": params.color_a.sample(rng), "color_b": params.color_b.sample(rng)}
+
+
+def colorize(field: np.ndarray, color_a: list[int], color_b: list[int]) -> np.ndarray:
+    """Map a float field in [0, 1] to RGB uint8 between two colours, through a 256-entry LUT."""
+    index = cv2.convertScaleAbs(field, alpha=255.0)
+    t = np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None]
+    lut = np.asarray(color_a, np.float32) * (1 - t) + np.asarray(color_b, np.float32) * t
+    lut = np.clip(np.round(lut), 0, 255).astype(np.uint8).reshape(1, 256, 3)
+    return cv2.LUT(cv2.merge([index, index, index]), lut)
+
+
+def render_texture(record: dict[str, Any], height: int, width: int) -> np.ndarray:
+    """Render a texture record (any kind) to an RGB uint8 image of the given size."""
+    field = TEXTURES.get(record["kind"]).field(record, height, width)
+    return colorize(field, record["color_a"], record["color_b"])
+
+
+def upsample(grid: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Smoothly upsample a low-resolution float32 grid to ``height x width``."""
+    return cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC)
