@@ -11,10 +11,10 @@ Importing this package never imports torch.
 
 from renderer.version import __version__
 
-__all__ = ["__version__", "load_spec", "render_sample", "sample_plan", "render_plan"]
+__all__ = ["__version__", "load_spec", "render_plan", "render_sample", "sample_plan"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy re-exports keep `import renderer` cheap
+def __getattr__(name: str):
     if name == "load_spec":
         from renderer.spec.load import load_spec
 

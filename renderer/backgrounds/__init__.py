@@ -11,15 +11,14 @@ from typing import Annotated, Any, Union
 import numpy as np
 from pydantic import Field
 
+from renderer.backgrounds import gradient, images, mix, solid  # noqa: F401  (registration)
 from renderer.backgrounds.base import BACKGROUNDS
 from renderer.resources import SceneContext
 from renderer.textures import TEXTURES
 from renderer.textures.base import render_texture
 
-from renderer.backgrounds import gradient, images, mix, solid  # noqa: E402,I001  (registration)
-
 BackgroundSpec = Annotated[
-    Union[*BACKGROUNDS.params_models(), *TEXTURES.params_models()],  # noqa: UP007
+    Union[*BACKGROUNDS.params_models(), *TEXTURES.params_models()],
     Field(discriminator="kind"),
 ]
 mix.MixOption.model_rebuild(_types_namespace={"BackgroundSpec": BackgroundSpec})

@@ -180,6 +180,6 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
     ids[amodal] = object_id
     return PastedObject(
         amodal=np.ascontiguousarray(amodal), origin=(visible.x0, visible.y0),
-        amodal_area=int(len(xs)), amodal_box=amodal_box,
+        amodal_area=len(xs), amodal_box=amodal_box,
         keypoints=transform_points(matrix, raster.keypoints.astype(np.float64)),
     )

@@ -15,8 +15,8 @@ Wherever the spec takes a number it also takes a distribution. Accepted YAML for
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np

@@ -5,6 +5,7 @@ YAML is read with ``yaml.safe_load`` only: a spec can never name code to run or 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
 def apply_override(data: Any, path: list[str | int], value: Any, text: str) -> None:
     """Set ``value`` at ``path`` inside nested dicts/lists (creating missing mappings)."""
     node = data
-    for step, nxt in zip(path[:-1], path[1:], strict=True):
+    for step, nxt in itertools.pairwise(path):
         if isinstance(step, int):
             if not isinstance(node, list) or not -len(node) <= step < len(node):
                 raise SpecError("--set", [f"{text!r}: no list element [{step}]"])

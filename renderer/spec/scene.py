@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -27,8 +27,6 @@ from renderer.resources import SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.lighting import Lighting
 from renderer.spec.objects import ObjectLayer
-
-from typing import Annotated, Union  # noqa: E402,I001
 
 EffectSpec = Annotated[Union[EFFECTS.params_models()], Field(discriminator="kind")]  # noqa: UP007
 

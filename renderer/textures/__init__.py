@@ -9,4 +9,4 @@ from renderer.textures.base import TEXTURES, colorize
 __all__ = ["TEXTURES", "colorize"]
 
 # Registration happens on import; keep this list in sync with the modules of this package.
-from renderer.textures import cellular, checker, noise, stripes  # noqa: E402,F401
+from renderer.textures import cellular, checker, noise, stripes  # noqa: F401

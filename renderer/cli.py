@@ -1,0 +1,54 @@
+"""The ``synth`` command: a thin layer over the library. It owns all printing.
+
+Errors are one line on stderr and a non-zero exit (2 for invalid input); ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from renderer.commands import COMMANDS
+from renderer.version import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="synth", description="Render synthetic, labeled image datasets and measure their gap "
+                                  "to real images.")
+    parser.add_argument("--version", action="version", version=f"synth {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``synth`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="synth: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("synth: interrupted; rerun the same command with --resume to continue",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        from renderer.errors import exit_code, one_line
+
+        print(f"synth: error: {one_line(exc)}", file=sys.stderr)
+        return exit_code(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Arguments and helpers shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from renderer.resources import SceneContext
+from renderer.spec.load import load_spec
+from renderer.spec.scene import SceneSpec
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
+    """SPEC, ``--set`` overrides and asset-path permissions."""
+    parser.add_argument("spec", type=Path, help="scene spec (YAML)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE",
+                        help="override a spec field, e.g. --set objects[0].count=[1,3] "
+                             "(repeatable; the spec is validated again)")
+    parser.add_argument("--asset-root", action="append", type=Path, default=[], metavar="DIR",
+                        help="also allow assets from DIR")
+    parser.add_argument("--allow-any-path", action="store_true",
+                        help="allow asset paths outside the spec's folder and the asset roots")
+
+
+def spec_from_args(args: argparse.Namespace) -> SceneSpec:
+    """Load the spec named by the arguments."""
+    ctx = SceneContext(extra_roots=tuple(args.asset_root), allow_any_path=args.allow_any_path)
+    return load_spec(args.spec, args.overrides, ctx)

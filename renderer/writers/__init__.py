@@ -1,0 +1,7 @@
+"""Dataset writers, one module per format, registered in ``WRITERS``."""
+
+from renderer.writers.base import WRITERS, DatasetInfo
+
+__all__ = ["WRITERS", "DatasetInfo"]
+
+from renderer.writers import coco, imagefolder, yolo  # noqa: F401

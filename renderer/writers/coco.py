@@ -1,0 +1,130 @@
+"""COCO detection / segmentation / keypoints: ``images/`` and ``annotations.json``.
+
+Masks are RLE (pycocotools), categories start at 1, boxes are ``[x, y, w, h]`` of the visible
+mask's extent. Extra fields per annotation: ``visibility``, ``amodal_bbox``,
+``amodal_segmentation``, ``amodal_area``, ``truncated``, ``depth``; per image: ``plan`` (every
+drawn value) and ``spec_hash``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from renderer.io import image_name, open_atomic, write_bytes_atomic
+from renderer.sample import Sample
+from renderer.writers.base import WRITERS, DatasetInfo, part_path
+
+
+def xyxy_to_xywh(box: tuple[float, float, float, float]) -> list[float]:
+    """COCO box from an XYXY box."""
+    return [box[0], box[1], box[2] - box[0], box[3] - box[1]]
+
+
+def encode_masks(sample: Sample) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """RLEs of every object's visible and amodal masks (one comparison over the id map)."""
+    if not sample.objects:
+        return [], []
+    height, width = sample.instance_map.shape
+    ids = np.array([o.object_id for o in sample.objects], np.uint16)
+    visible = np.asfortranarray((sample.instance_map[:, :, None] == ids).astype(np.uint8))
+    amodal = np.zeros((height, width, len(ids)), np.uint8, order="F")
+    for k, obj in enumerate(sample.objects):
+        x0, y0 = obj.origin
+        h, w = obj.amodal.shape
+        amodal[y0:y0 + h, x0:x0 + w, k] = obj.amodal
+
+    def as_json(rles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"size": r["size"], "counts": r["counts"].decode("ascii")} for r in rles]
+
+    return as_json(mask_utils.encode(visible)), as_json(mask_utils.encode(amodal))
+
+
+def coco_records(sample: Sample, info: DatasetInfo) -> dict[str, Any]:
+    """The image entry and annotations (without global ids) of one sample."""
+    height, width = sample.instance_map.shape
+    visible, amodal = encode_masks(sample)
+    annotations = []
+    for obj, rle, amodal_rle in zip(sample.objects, visible, amodal, strict=True):
+        ann: dict[str, Any] = {
+            "image_id": sample.index,
+            "category_id": obj.category_id + 1,
+            "bbox": xyxy_to_xywh(obj.bbox),
+            "area": obj.area,
+            "iscrowd": 0,
+            "segmentation": rle,
+            "visibility": round(obj.visibility, 6),
+            "amodal_bbox": xyxy_to_xywh(obj.amodal_bbox),
+            "amodal_segmentation": amodal_rle,
+            "amodal_area": obj.amodal_area,
+            "truncated": obj.truncated,
+            "depth": obj.depth,
+            "layer": obj.layer,
+        }
+        if info.keypoint_names.get(obj.class_name):
+            ann["keypoints"] = [round(float(v), 3) for v in obj.keypoints.reshape(-1)]
+            ann["num_keypoints"] = int((obj.keypoints[:, 2] > 0).sum())
+        annotations.append(ann)
+    image = {"id": sample.index, "file_name": image_name(sample.index, info.image_format),
+             "width": width, "height": height, "plan": sample.plan,
+             "spec_hash": sample.plan.get("spec_hash")}
+    return {"image": image, "annotations": annotations}
+
+
+def categories(info: DatasetInfo) -> list[dict[str, Any]]:
+    """COCO categories, ids from 1, with keypoint names where the class has keypoints."""
+    return [{"id": i + 1, "name": name, "supercategory": "object",
+             "keypoints": list(info.keypoint_names.get(name, ())), "skeleton": []}
+            for i, name in enumerate(info.class_names)]
+
+
+@WRITERS.register("coco")
+class CocoWriter:
+    """Writes ``images/NNNNNN.ext``; one JSON-lines part per shard, merged at the end."""
+
+    shard_files: ClassVar[bool] = False
+
+    def __init__(self, out: Path, info: DatasetInfo, shard: int) -> None:
+        self.out, self.info, self.shard = out, info, shard
+        self.lines: list[str] = []
+
+    def open(self) -> None:
+        (self.out / "images").mkdir(parents=True, exist_ok=True)
+
+    def write(self, sample: Sample, image: bytes) -> list[tuple[str, bytes]]:
+        rel = f"images/{image_name(sample.index, self.info.image_format)}"
+        write_bytes_atomic(self.out / rel, image)
+        self.lines.append(json.dumps(coco_records(sample, self.info), separators=(",", ":")))
+        return [(rel, image)]
+
+    def close(self) -> None:
+        write_bytes_atomic(part_path(self.out, "coco", self.shard),
+                           ("\n".join(self.lines) + "\n").encode("utf-8") if self.lines else b"")
+
+    @staticmethod
+    def finalize(out: Path, info: DatasetInfo, shards: list[int]) -> None:
+        def records() -> Any:
+            for shard in shards:
+                with open(part_path(out, "coco", shard), encoding="utf-8") as fh:
+                    for line in fh:
+                        if line.strip():
+                            yield json.loads(line)
+
+        with open_atomic(out / "annotations.json") as fh:
+            fh.write('{"info": ' + json.dumps({"description": "rendered by synth"}))
+            fh.write(', "licenses": [], "categories": ' + json.dumps(categories(info)))
+            fh.write(', "images": [')
+            for k, record in enumerate(records()):
+                fh.write((", " if k else "") + json.dumps(record["image"], separators=(",", ":")))
+            fh.write('], "annotations": [')
+            ann_id = 0
+            for record in records():
+                for ann in record["annotations"]:
+                    ann_id += 1
+                    fh.write((", " if ann_id > 1 else "")
+                             + json.dumps({"id": ann_id, **ann}, separators=(",", ":")))
+            fh.write("]}\n")
