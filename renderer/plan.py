@@ -7,7 +7,7 @@ values related to gap metrics later.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -55,8 +55,11 @@ class ScenePlan:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data."""
-        return asdict(self)
+        """Plain JSON-able data (shares the plan's inner records: treat them as read-only)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["objects"] = [{f.name: getattr(o, f.name) for f in fields(o)} for o in self.objects]
+        data["effects"] = list(self.effects)
+        return data
 
 
 def plan_from_dict(data: dict[str, Any]) -> ScenePlan:

@@ -12,7 +12,7 @@ user adds) is refused unless the user allows it: specs travel between people.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -48,19 +48,25 @@ class SceneContext:
 
     def resolve(self, ref: str, what: str = "asset") -> Path:
         """Resolve a spec path; raises ``AssetError`` naming the path if it escapes or is missing."""
-        if ref.startswith(BUILTIN_PREFIX):
-            root = builtin_root()
-            path = (root / ref[len(BUILTIN_PREFIX):]).resolve()
-            roots = [root.resolve()]
-        else:
-            path = (self.base_dir / Path(ref).expanduser()).resolve()
-            roots = [self.base_dir.resolve(), builtin_root().resolve(),
-                     *(r.resolve() for r in self.extra_roots)]
-        if not self.allow_any_path and not any(path.is_relative_to(r) for r in roots):
-            raise AssetError(
-                f"{what} path {ref!r} resolves outside the spec's folder and the asset roots; "
-                "pass --asset-root DIR or --allow-any-path to allow it"
-            )
-        if not path.exists():
-            raise AssetError(f"{what} not found: {ref!r} (looked at {path})")
-        return path
+        return _resolve(self, ref, what)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(ctx: SceneContext, ref: str, what: str) -> Path:
+    """Cached body of ``SceneContext.resolve`` (rasters ask for the same files per image)."""
+    if ref.startswith(BUILTIN_PREFIX):
+        root = builtin_root()
+        path = (root / ref[len(BUILTIN_PREFIX):]).resolve()
+        roots = [root.resolve()]
+    else:
+        path = (ctx.base_dir / Path(ref).expanduser()).resolve()
+        roots = [ctx.base_dir.resolve(), builtin_root().resolve(),
+                 *(r.resolve() for r in ctx.extra_roots)]
+    if not ctx.allow_any_path and not any(path.is_relative_to(r) for r in roots):
+        raise AssetError(
+            f"{what} path {ref!r} resolves outside the spec's folder and the asset roots; "
+            "pass --asset-root DIR or --allow-any-path to allow it"
+        )
+    if not path.exists():
+        raise AssetError(f"{what} not found: {ref!r} (looked at {path})")
+    return path

@@ -48,21 +48,21 @@ def _field(lighting: dict[str, Any], height: int, width: int) -> np.ndarray | No
     for spot in lighting["spots"]:
         d2 = ((xs - spot["x"]) * aspect) ** 2 + (ys - spot["y"]) ** 2
         field = field + spot["intensity"] * np.exp(-d2 / (2 * spot["radius"] ** 2 * diag2))
-    return cv2.resize(field.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    return field.astype(np.float32)
 
 
 def apply_lighting(frame: np.ndarray, lighting: dict[str, Any]) -> np.ndarray:
     """Return the frame lit by the lighting record (RGB uint8 in, RGB uint8 out)."""
     gains = np.asarray(temperature_gains(round(lighting["temperature"], 1)), np.float32)
     gains *= np.float32(lighting["ambient"])
-    field = _field(lighting, *frame.shape[:2])
-    if field is None:
+    height, width = frame.shape[:2]
+    coarse = _field(lighting, height, width)
+    if coarse is None:
         if np.allclose(gains, 1.0):
             return frame
         x = np.arange(256, dtype=np.float32)[:, None] * gains[None, :]
         lut = np.clip(np.round(x), 0, 255).astype(np.uint8).reshape(1, 256, 3)
         return cv2.LUT(frame, lut)
-    lit = frame.astype(np.float32)
-    lit *= field[..., None]
-    lit *= gains
-    return np.clip(lit, 0, 255, out=lit).round().astype(np.uint8)
+    # Fold the colour gains into the coarse field, upsample once, multiply once (saturating).
+    field = cv2.resize(coarse[..., None] * gains, (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.multiply(frame, field, dtype=cv2.CV_8U)

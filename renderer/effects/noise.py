@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
+import cv2
 import numpy as np
 
 from renderer.effects.base import EFFECTS, EffectParams
@@ -36,19 +37,22 @@ def _bank() -> np.ndarray:
 def noise_field(height: int, width: int, offset: list[float], channels: int) -> np.ndarray:
     """Standard-normal (height, width, channels) noise cropped (and tiled if needed) from the bank."""
     bank = _bank()
+    if height <= _BANK_SIDE and width <= _BANK_SIDE:  # the common case: a view, no copy
+        oy = int(offset[0] * (_BANK_SIDE - height))
+        ox = int(offset[1] * (_BANK_SIDE - width))
+        return bank[oy: oy + height, ox: ox + width, :channels]
     oy, ox = int(offset[0] * _BANK_SIDE), int(offset[1] * _BANK_SIDE)
-    if height <= _BANK_SIDE - oy and width <= _BANK_SIDE - ox:
-        field = bank[oy: oy + height, ox: ox + width, :channels]
-    else:
-        reps = (-(-(height + oy) // _BANK_SIDE), -(-(width + ox) // _BANK_SIDE), 1)
-        field = np.tile(bank, reps)[oy: oy + height, ox: ox + width, :channels]
-    return field
+    reps = (-(-(height + oy) // _BANK_SIDE), -(-(width + ox) // _BANK_SIDE), 1)
+    return np.tile(bank, reps)[oy: oy + height, ox: ox + width, :channels]
 
 
-def _add(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    out = image.astype(np.float32)
-    out += noise
-    return np.clip(out, 0, 255, out=out).round().astype(np.uint8)  # type: ignore[no-any-return]
+def _add(image: np.ndarray, noise: np.ndarray, gain: float | np.ndarray) -> np.ndarray:
+    """``image + gain * noise``, rounded and saturated to uint8 in one OpenCV pass."""
+    if noise.shape[2] != image.shape[2]:
+        noise = np.repeat(noise, image.shape[2], axis=2)
+    if isinstance(gain, np.ndarray):
+        return cv2.add(image, noise * gain, dtype=cv2.CV_8U)
+    return cv2.addWeighted(image, 1.0, noise, float(gain), 0.0, dtype=cv2.CV_8U)
 
 
 class GaussianNoiseParams(EffectParams):
@@ -74,8 +78,8 @@ class GaussianNoise:
     @staticmethod
     def apply(image: np.ndarray, record: dict[str, Any]) -> np.ndarray:
         h, w = image.shape[:2]
-        noise = noise_field(h, w, record["offset"], 1 if record["monochrome"] else 3)
-        return _add(image, noise * np.float32(record["sigma"]))
+        noise = noise_field(h, w, record["offset"], 1 if record["monochrome"] else image.shape[2])
+        return _add(image, noise, record["sigma"])
 
 
 class ShotNoiseParams(EffectParams):
@@ -99,5 +103,5 @@ class ShotNoise:
     @staticmethod
     def apply(image: np.ndarray, record: dict[str, Any]) -> np.ndarray:
         h, w = image.shape[:2]
-        std = np.sqrt(image.astype(np.float32) * np.float32(255.0 / record["photons"]))
-        return _add(image, noise_field(h, w, record["offset"], 3) * std)
+        std = cv2.sqrt(image.astype(np.float32) * np.float32(255.0 / record["photons"]))
+        return _add(image, noise_field(h, w, record["offset"], image.shape[2]), std)

@@ -31,12 +31,16 @@ def encode_masks(sample: Sample) -> tuple[list[dict[str, Any]], list[dict[str, A
         return [], []
     height, width = sample.instance_map.shape
     ids = np.array([o.object_id for o in sample.objects], np.uint16)
-    visible = np.asfortranarray((sample.instance_map[:, :, None] == ids).astype(np.uint8))
-    amodal = np.zeros((height, width, len(ids)), np.uint8, order="F")
+    # pycocotools wants (H, W, n) in Fortran order, which is (n, W, H) in C order: build that
+    # directly from the transposed id map instead of copying a C-order stack.
+    id_map_t = np.ascontiguousarray(sample.instance_map.T)
+    visible = (id_map_t[None] == ids[:, None, None]).view(np.uint8).T
+    amodal_t = np.zeros((len(ids), width, height), np.uint8)
     for k, obj in enumerate(sample.objects):
         x0, y0 = obj.origin
         h, w = obj.amodal.shape
-        amodal[y0:y0 + h, x0:x0 + w, k] = obj.amodal
+        amodal_t[k, x0:x0 + w, y0:y0 + h] = obj.amodal.T
+    amodal = amodal_t.T
 
     def as_json(rles: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{"size": r["size"], "counts": r["counts"].decode("ascii")} for r in rles]
