@@ -150,17 +150,18 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
     # The whole (unclipped) mask gives amodal area and box, including what the border truncates.
     whole_alpha = _warp(raster.alpha, matrix, whole)
     amodal_whole = whole_alpha >= _LABEL_THRESHOLD
-    ys, xs = np.nonzero(amodal_whole)
-    if len(xs) == 0:
+    amodal_area = cv2.countNonZero(amodal_whole.view(np.uint8))
+    if amodal_area == 0:
         return None
-    amodal_box = (float(xs.min() + whole.x0), float(ys.min() + whole.y0),
-                  float(xs.max() + 1 + whole.x0), float(ys.max() + 1 + whole.y0))
+    bx, by, bw, bh = cv2.boundingRect(amodal_whole.view(np.uint8))
+    amodal_box = (float(bx + whole.x0), float(by + whole.y0),
+                  float(bx + bw + whole.x0), float(by + bh + whole.y0))
     visible = whole.clip(width, height)
     amodal = amodal_whole[visible.y0 - whole.y0:visible.y1 - whole.y0,
                           visible.x0 - whole.x0:visible.x1 - whole.x0]
 
     if light is not None:
-        apply_shadow(frame, raster, matrix, light, whole.size)
+        apply_shadow(frame, whole_alpha, (whole.x0, whole.y0), light)
     region = whole.grow(_blend_margin(blend)).clip(width, height)
     alpha = _warp(raster.alpha, matrix, region)
     prem = _jitter_hsv(_fill(raster, matrix, region, alpha, material), material)
@@ -180,6 +181,6 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
     ids[amodal] = object_id
     return PastedObject(
         amodal=np.ascontiguousarray(amodal), origin=(visible.x0, visible.y0),
-        amodal_area=len(xs), amodal_box=amodal_box,
+        amodal_area=amodal_area, amodal_box=amodal_box,
         keypoints=transform_points(matrix, raster.keypoints.astype(np.float64)),
     )

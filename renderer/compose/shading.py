@@ -12,8 +12,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from renderer.assets.base import AssetRaster
-
 _SHADOW_LENGTH = 0.12  # shadow offset per unit cot(elevation), as a fraction of object size
 
 
@@ -34,31 +32,36 @@ def shade(prem: np.ndarray, x0: int, y0: int, cx: float, cy: float, radius: floa
     return prem * ramp[..., None]
 
 
-def apply_shadow(frame: np.ndarray, raster: AssetRaster, matrix: np.ndarray,
-                 light: dict[str, Any], object_size: tuple[int, int]) -> None:
-    """Darken ``frame`` (in place) under the object's soft shadow."""
+def apply_shadow(frame: np.ndarray, alpha: np.ndarray, origin: tuple[int, int],
+                 light: dict[str, Any]) -> None:
+    """Darken ``frame`` (in place) under the soft shadow of an object.
+
+    Args:
+        frame: (H, W, 3) uint8 canvas.
+        alpha: (h, w) uint8 coverage of the whole object, as warped onto the canvas grid.
+        origin: canvas position (x0, y0) of ``alpha``'s top-left pixel.
+        light: directional light record (azimuth, elevation in degrees; opacity; blur px).
+    """
     lx, ly = _direction(light)
-    size = max(object_size)
+    h, w = alpha.shape
+    size = max(h, w)
     cot = 1.0 / np.tan(np.radians(max(light["elevation"], 5.0)))
     length = min(_SHADOW_LENGTH * size * cot, 0.6 * size)
-    dx, dy = -lx * length, -ly * length
+    # Whole-pixel offset: the shadow is blurred anyway, and reusing the object's own warped
+    # alpha saves a second warp per object.
+    x0 = origin[0] + round(-lx * length)
+    y0 = origin[1] + round(-ly * length)
     blur = light["shadow_blur"]
-    shifted = np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], np.float64) @ matrix
-    w, h = raster.size
-    corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64) @ shifted.T
-    corners = corners[:, :2] / corners[:, 2:3]
-    margin = int(np.ceil(3 * blur)) + 1
+    m = int(np.ceil(3 * blur)) + 1
     height, width = frame.shape[:2]
-    x0 = max(int(np.floor(corners[:, 0].min())) - margin, 0)
-    y0 = max(int(np.floor(corners[:, 1].min())) - margin, 0)
-    x1 = min(int(np.ceil(corners[:, 0].max())) + margin, width)
-    y1 = min(int(np.ceil(corners[:, 1].max())) + margin, height)
-    if x1 <= x0 or y1 <= y0:
+    cx0, cy0 = max(x0 - m, 0), max(y0 - m, 0)
+    cx1, cy1 = min(x0 + w + m, width), min(y0 + h + m, height)
+    if cx1 <= cx0 or cy1 <= cy0:
         return
-    local = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ shifted
-    alpha = cv2.warpPerspective(raster.alpha, local, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)
-    a = alpha.astype(np.float32) * np.float32(light["shadow_opacity"] / 255)
+    a = cv2.copyMakeBorder(alpha, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
+    a = a[cy0 - (y0 - m):cy1 - (y0 - m), cx0 - (x0 - m):cx1 - (x0 - m)]
     if blur > 0:
         a = cv2.GaussianBlur(a, (0, 0), blur)
-    roi = frame[y0:y1, x0:x1]
-    roi[:] = np.clip(roi.astype(np.float32) * (1 - a[..., None]), 0, 255).round().astype(np.uint8)
+    keep = cv2.subtract(255, cv2.multiply(a, light["shadow_opacity"]))  # uint8, 255 = no shadow
+    roi = frame[cy0:cy1, cx0:cx1]
+    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), scale=1 / 255)

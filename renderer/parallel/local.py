@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from renderer.parallel.tuning import tune_render_process
+
 J = TypeVar("J")
 R = TypeVar("R")
 
@@ -19,11 +21,13 @@ def run_jobs(fn: Callable[[J], R], jobs: Iterable[J], workers: int,
     futures. ``spawn`` start: workers never inherit the parent's threads or locks.
     """
     if workers <= 1:
+        tune_render_process()
         for job in jobs:
             on_done(fn(job))
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                             initializer=tune_render_process) as pool:
         pending: set[Future[R]] = set()
         iterator = iter(jobs)
         try:

@@ -53,8 +53,8 @@ class Noise:
     @staticmethod
     def field(record: dict[str, Any], height: int, width: int) -> np.ndarray:
         rng = np.random.default_rng(record["seed"])
-        # Octaves are summed on a grid at the finest octave's resolution; one upsample to full
-        # size then does the expensive part once instead of once per octave.
+        # Octaves are summed on a grid at the finest octave's resolution; the caller upsamples
+        # the coloured result once (see ``render_texture``).
         finest = max(record["scale"] / 2 ** (record["octaves"] - 1), 1.0)
         fh = max(2, int(np.ceil(height / finest)) + 1)
         fw = max(2, int(np.ceil(width / finest)) + 1)
@@ -70,5 +70,4 @@ class Noise:
             scale = max(scale / 2, 1.0)
         # Stretch the contrast: averaging octaves pulls values toward 0.5.
         lo, hi = float(total.min()), float(total.max())
-        total = (total - lo) / max(hi - lo, 1e-6)
-        return upsample(total, height, width)  # cubic overshoot is clipped by the colour map
+        return (total - lo) / max(hi - lo, 1e-6)  # at the finest octave's resolution
