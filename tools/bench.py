@@ -5,8 +5,8 @@ time to first image, peak memory.
 
 Figures are medians of repeated passes; ratios are measured in the same run, because machines are
 shared and noisy. CPU time (process_time) is reported next to wall time: on a busy machine it is
-the fairer per-core figure. Run with the malloc settings below pinned (the script re-executes
-itself with them) or glibc's returning of freed blocks makes figures bimodal.
+the fairer per-core figure. Rendering processes pin OpenCV to one thread and tune glibc malloc
+themselves (``renderer.parallel.tuning``), so the figures are those a user gets.
 """
 
 from __future__ import annotations
@@ -21,19 +21,19 @@ import tempfile
 import time
 from pathlib import Path
 
-MALLOC = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "1073741824",
-          "MALLOC_TOP_PAD_": "67108864"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _one_core(spec_path: Path, n: int, passes: int) -> dict[str, float]:
     from renderer.classes import class_table
     from renderer.io import encode_image
+    from renderer.parallel.tuning import tune_render_process
     from renderer.render import render_sample
     from renderer.run import ShardJob, render_shard
     from renderer.spec.load import load_spec
     from renderer.writers import DatasetInfo
 
+    tune_render_process()
     spec = load_spec(spec_path)
     table = class_table(spec)
     info = DatasetInfo(table.names, table.keypoint_names, "jpg", spec.task, False)
@@ -100,9 +100,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="images per pass")
     parser.add_argument("--passes", type=int, default=3)
     args = parser.parse_args()
-    if any(os.environ.get(k) != v for k, v in MALLOC.items()):
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **MALLOC})
-    env = {**os.environ, **MALLOC}
+    env = dict(os.environ)
 
     r = _one_core(args.spec, args.n, args.passes)
     with tempfile.TemporaryDirectory() as tmp:
