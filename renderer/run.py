@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from renderer.classes import class_table
 from renderer.io import (
@@ -34,6 +37,13 @@ from renderer.writers.base import PARTS_DIR, part_path
 
 log = logging.getLogger(__name__)
 STATE_DIR = ".synth"
+# Temporary names of renderer.io's atomic writes: ``.<name>.tmp-<pid>``.
+TEMP_NAME = re.compile(r"^\..+\.tmp-\d+$")
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
+# Default shards per run: enough to balance a few dozen workers and keep the progress bar moving;
+# fixed (not per worker) so any backend and worker count give the same shards and files.
+TARGET_SHARDS = 64
+MAX_SHARD_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -61,12 +71,16 @@ class RunConfig:
 
 @dataclass(frozen=True)
 class ShardJob:
-    """Everything a worker needs to render one shard (small: the spec pickles in kilobytes)."""
+    """Everything a worker needs to render one shard (small: the spec pickles in kilobytes).
+
+    ``indices`` is a ``range`` for contiguous runs, so a shard of a billion-image run pickles in
+    bytes and the driver never holds a list of all indices.
+    """
 
     spec: SceneSpec
     seed: int
     shard: int
-    indices: tuple[int, ...]
+    indices: Sequence[int]
     out: Path
     format: str
     info: DatasetInfo
@@ -93,7 +107,9 @@ def render_shard(job: ShardJob) -> dict[str, Any]:
         if output.semantic_mask:
             rel = f"semantic/{index:06d}.png"
             (job.out / "semantic").mkdir(exist_ok=True)
-            data = encode_image(sample.semantic_mask().astype("uint8")[..., None], "png")
+            # 8-bit PNGs while class ids fit, else 16-bit: never wrap ids around silently
+            dtype = "uint8" if len(job.info.class_names) < 256 else "uint16"
+            data = encode_image(sample.semantic_mask().astype(dtype)[..., None], "png")
             write_bytes_atomic(job.out / rel, data)
             digest.update(f"{rel}\0{hashlib.sha256(data).hexdigest()}\n".encode())
         objects += len(sample.objects)
@@ -107,17 +123,53 @@ def render_shard(job: ShardJob) -> dict[str, Any]:
     return record
 
 
-def _shards(config: RunConfig, workers: int) -> list[tuple[int, ...]]:
-    indices = config.indices if config.indices is not None else tuple(
-        range(config.start, config.start + config.n))
-    if config.shard_size:
-        size = config.shard_size
-    else:  # ~16 shards per worker keeps the progress bar lively and the load balanced
-        size = max(1, min(1000, -(-len(indices) // max(16 * workers, 1))))
+def _shards(config: RunConfig) -> list[Sequence[int]]:
+    indices: Sequence[int] = (config.indices if config.indices is not None
+                              else range(config.start, config.start + config.n))
+    size = config.shard_size or getattr(WRITERS.get(config.format), "default_shard_size", None)
+    if not size:
+        size = max(1, min(MAX_SHARD_SIZE, -(-len(indices) // TARGET_SHARDS)))
     return [indices[i:i + size] for i in range(0, len(indices), size)]
 
 
-def _state(spec: SceneSpec, config: RunConfig, shards: list[tuple[int, ...]]) -> dict[str, Any]:
+def destination_path(dest: str | os.PathLike[str]) -> Path:
+    """Absolute local path of an output destination: a path or a ``file://`` URL.
+
+    Workers on other machines get this path, so it must name the same shared folder there (NFS,
+    a mounted bucket). Object-store URLs (``s3://``, ``gs://``...) are refused: mount the bucket
+    and pass the mount point.
+    """
+    text = os.fspath(dest)
+    parts = urlsplit(text)
+    # "file:/x" is what pathlib makes of "file:///x"; "name:tag" without "//" stays a path.
+    if URL.match(text) or parts.scheme == "file":
+        if parts.scheme not in ("file", "local") or parts.netloc not in ("", "localhost"):
+            raise OutputError(f"cannot write to {text}: only local paths and file:// URLs are "
+                              "supported; mount remote storage on every node and pass its path")
+        text = unquote(parts.path)
+    return Path(text).expanduser().absolute()
+
+
+def remove_stale_temps(root: Path) -> int:
+    """Delete temporary files left by killed writers under ``root``; returns how many.
+
+    Scans directory entries one at a time, so a folder of millions of images costs no memory.
+    """
+    removed, folders = 0, [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif TEMP_NAME.match(entry.name):
+                    Path(entry.path).unlink(missing_ok=True)
+                    removed += 1
+    if removed:
+        log.info("removed %d temporary files of interrupted writes", removed)
+    return removed
+
+
+def _state(spec: SceneSpec, config: RunConfig, shards: list[Sequence[int]]) -> dict[str, Any]:
     return {"spec_hash": spec.spec_hash(), "seed": config.seed, "format": config.format,
             "shards": [[s[0], len(s)] for s in shards], "options": config.options}
 
@@ -134,6 +186,8 @@ def prepare_output(config: RunConfig) -> None:
         if not (out / STATE_DIR).is_dir() and not (out / "manifest.json").exists():
             raise OutputError(f"refusing to overwrite {out}: it is not a synth output folder")
         shutil.rmtree(out)
+    elif config.resume and out.is_dir():
+        remove_stale_temps(out)
     try:
         (out / PARTS_DIR).mkdir(parents=True, exist_ok=True)
         (out / STATE_DIR / "done").mkdir(parents=True, exist_ok=True)
@@ -162,41 +216,52 @@ def run_dataset(spec: SceneSpec, config: RunConfig,
                        image_format=spec.output.image_format, task=spec.task,
                        gray=spec.canvas.mode == "gray", semantic_mask=spec.output.semantic_mask,
                        options=config.options)
-    WRITERS.get(config.format)(config.out, info, 0)  # validates format/scene compatibility early
+    out = destination_path(config.out)
+    config = replace(config, out=out)
+    WRITERS.get(config.format)(out, info, 0)  # validates format/scene compatibility early
     prepare_output(config)
-    workers = max(1, config.workers)
-    shards = _shards(config, workers)
-    _check_resume(config.out, _state(spec, config, shards))
-    todo = [ShardJob(spec, config.seed, k, s, config.out, config.format, info)
-            for k, s in enumerate(shards) if not _done_path(config.out, k).exists()]
+    shards = _shards(config)
+    _check_resume(out, _state(spec, config, shards))
+    todo = [ShardJob(spec, config.seed, k, s, out, config.format, info)
+            for k, s in enumerate(shards) if not _done_path(out, k).exists()]
     skipped = len(shards) - len(todo)
     if skipped:
         log.info("resuming: %d of %d shards already complete", skipped, len(shards))
         if progress:
-            progress(sum(len(s) for k, s in enumerate(shards) if _done_path(config.out, k).exists()))
+            progress(sum(len(s) for k, s in enumerate(shards) if _done_path(out, k).exists()))
 
     def done(record: dict[str, Any]) -> None:
+        if not _done_path(out, record["shard"]).exists():
+            raise OutputError(f"shard {record['shard']} was written where this machine cannot see "
+                              f"it: {out} must be one shared folder, at the same path on every node")
         if progress:
             progress(record["count"])
 
+    log.info("rendering %d shards with the %s backend", len(todo), config.backend)
     try:
         if config.backend == "ray":
             from renderer.parallel.ray import run_jobs_ray
 
-            run_jobs_ray(render_shard, todo, config.address, done)
+            run_jobs_ray(render_shard, todo, config.address, done, workers=config.workers)
         else:
             from renderer.parallel import run_jobs
 
-            run_jobs(render_shard, todo, workers, done)
+            run_jobs(render_shard, todo, max(1, config.workers), done)
+        return finalize(spec, config, info, shards, time.perf_counter() - started)
+    except OutputError:
+        raise
     except OSError as exc:
-        raise OutputError(f"writing to {config.out} failed: {exc.strerror or exc}; free space or "
+        raise OutputError(f"writing to {out} failed: {exc.strerror or exc}; free space or "
                           "fix permissions, then rerun with --resume") from None
-    return finalize(spec, config, info, shards, time.perf_counter() - started)
 
 
 def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
-             shards: list[tuple[int, ...]], elapsed: float) -> dict[str, Any]:
-    """Merge shard parts into the final files and write ``manifest.json``."""
+             shards: list[Sequence[int]], elapsed: float) -> dict[str, Any]:
+    """Merge shard parts into the final files and write ``manifest.json``.
+
+    The manifest holds nothing about how the run was executed (backend, workers) except
+    ``elapsed_s`` (of the last session, when resumed), so every backend writes the same files.
+    """
     out = config.out
     ids = list(range(len(shards)))
     records = [json.loads(_done_path(out, k).read_text()) for k in ids]
@@ -204,6 +269,7 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
     with open_atomic(out / "plans.jsonl") as fh:
         for k in ids:
             fh.write(part_path(out, "plans", k).read_text(encoding="utf-8"))
+    remove_stale_temps(out)  # of workers killed mid-write whose shards were retried
     manifest = {
         "synth_version": __version__,
         "spec_hash": spec.spec_hash(),
@@ -214,9 +280,8 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
                    "objects": sum(r["objects"] for r in records),
                    "classes": len(info.class_names)},
         "class_names": list(info.class_names),
+        "keypoint_names": {name: list(points) for name, points in info.keypoint_names.items()},
         "elapsed_s": round(elapsed, 3),
-        "workers": config.workers,
-        "backend": config.backend,
         "shards": records,
         "spec": spec.to_data(),
     }
@@ -229,4 +294,5 @@ def manifest_summary(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in manifest.items() if k not in ("spec", "shards")}
 
 
-__all__ = ["RunConfig", "ShardJob", "manifest_summary", "render_shard", "run_dataset"]
+__all__ = ["RunConfig", "ShardJob", "destination_path", "manifest_summary", "remove_stale_temps",
+           "render_shard", "run_dataset"]

@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from renderer.commands.common import add_spec_arguments, spec_from_args
 
@@ -14,7 +13,8 @@ from renderer.commands.common import add_spec_arguments, spec_from_args
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render a dataset to disk")
     add_spec_arguments(p)
-    p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
+    p.add_argument("-o", "--out", required=True, metavar="DEST",
+                   help="output folder: a path or file:// URL (with Ray: shared by every node)")
     p.add_argument("-n", type=int, default=100, help="number of images (default 100)")
     p.add_argument("--index", type=int, action="append", metavar="I",
                    help="render only sample I (repeatable): the same bytes as in a full run")
@@ -26,12 +26,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yolo-mode", choices=["boxes", "polygons"], default="boxes",
                    help="YOLO labels: boxes (detect) or polygons (segment)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="worker processes (default: all cores)")
-    p.add_argument("--shard-size", type=int, help="images per shard (WebDataset: per tar)")
+                   help="worker processes, or CPUs of a new local Ray (default: all cores)")
+    p.add_argument("--shard-size", type=int,
+                   help="images per shard (default: N/64, at most 1000; WebDataset: images per "
+                        "tar, default 1000)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in OUT")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run in OUT")
-    p.add_argument("--backend", choices=["local", "ray"], default="local")
-    p.add_argument("--address", help="Ray cluster address (auto or HOST:PORT)")
+    p.add_argument("--backend", choices=["local", "ray"], default="local",
+                   help="local processes (default) or Ray tasks; both write the same files")
+    p.add_argument("--address", help="Ray cluster to join: auto or HOST:PORT (default: "
+                                     "$RAY_ADDRESS, else a local Ray with --workers CPUs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -39,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from renderer.run import RunConfig, manifest_summary, run_dataset
+    from renderer.run import RunConfig, destination_path, manifest_summary, run_dataset
 
     if args.image_format:
         args.overrides.append(f"output.image_format={args.image_format}")
@@ -50,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--index must be >= 0")
     indices = tuple(sorted(set(args.index))) if args.index else None
     total = len(indices) if indices is not None else args.n
+    out = destination_path(args.out)
     config = RunConfig(
-        out=args.out, n=args.n, seed=spec.seed if args.seed is None else args.seed,
+        out=out, n=args.n, seed=spec.seed if args.seed is None else args.seed,
         format=args.format, start=args.start, indices=indices, workers=args.workers,
         shard_size=args.shard_size, resume=args.resume, overwrite=args.overwrite,
         backend=args.backend, address=args.address, options={"yolo_mode": args.yolo_mode},
@@ -62,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
     summary = manifest_summary(manifest)
     counts = summary["counts"]
     print(f"wrote {counts['images']} images ({counts['objects']} labeled objects, "
-          f"{counts['classes']} classes) as {args.format} to {args.out} "
+          f"{counts['classes']} classes) as {args.format} to {out} "
           f"in {summary['elapsed_s']:.1f} s")
-    print(f"manifest: {args.out / 'manifest.json'}")
+    print(f"manifest: {out / 'manifest.json'}")
     if args.verbose:
         print(json.dumps(summary, indent=2))
     return 0

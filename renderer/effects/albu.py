@@ -14,8 +14,10 @@ YAML::
 
 from __future__ import annotations
 
+import os
 import random
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -41,9 +43,21 @@ class AlbumentationsParams(EffectParams):
         return name
 
 
+def _albumentations() -> ModuleType:
+    """Import albumentations without its import-time update check.
+
+    Unless ``NO_ALBUMENTATIONS_UPDATE`` is set, importing it queries PyPI (up to 2 s) and warns
+    when offline, which fails every run where warnings are errors.
+    """
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    import albumentations
+
+    return albumentations
+
+
 def transform_class(name: str) -> type:
     """The albumentations pixel-level transform class called ``name``; ``ValueError`` otherwise."""
-    import albumentations as A  # noqa: N812 - the library's own convention
+    A = _albumentations()  # noqa: N806 - the library's own convention
 
     candidate = getattr(A, name, None)
     if not isinstance(candidate, type) or not issubclass(candidate, A.ImageOnlyTransform):
@@ -55,10 +69,8 @@ def transform_class(name: str) -> type:
 def _compose(name: str, args_key: str) -> Any:
     import json
 
-    import albumentations as A  # noqa: N812
-
     transform = transform_class(name)(**json.loads(args_key), p=1.0)
-    return A.Compose([transform], seed=None, strict=True)
+    return _albumentations().Compose([transform], seed=None, strict=True)
 
 
 @EFFECTS.register("albumentations")

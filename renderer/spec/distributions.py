@@ -81,17 +81,33 @@ class Uniform(Dist):
 
 @dataclass(frozen=True)
 class Normal(Dist):
+    """A normal distribution; ``low``/``high`` are the limits of the field it fills (not part of
+    its YAML form): draws are clipped to them, so a tail never leaves the field's valid range."""
+
     mean: float
     std: float
+    low: float | None = None
+    high: float | None = None
 
     def sample(self, rng: np.random.Generator) -> float | int:
-        return self._cast(rng.normal(self.mean, self.std))
+        value = float(rng.normal(self.mean, self.std))
+        if self.low is not None:
+            value = max(value, self.low)
+        if self.high is not None:
+            value = min(value, self.high)
+        return self._cast(value)
 
     def bounds(self) -> tuple[float, float]:
-        return (self.mean - 3 * self.std, self.mean + 3 * self.std)
+        lo, hi = self.mean - 3 * self.std, self.mean + 3 * self.std
+        if self.low is not None:
+            lo, hi = max(lo, self.low), max(hi, self.low)
+        if self.high is not None:
+            lo, hi = min(lo, self.high), min(hi, self.high)
+        return (lo, hi)
 
     def center(self) -> float:
-        return self.mean
+        lo, hi = self.bounds()
+        return min(max(self.mean, lo), hi)
 
     def to_data(self) -> Any:
         return {"dist": "normal", "mean": self.mean, "std": self.std}

@@ -35,12 +35,14 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
     """
     out = ""
     node = data
+    tagged = None  # the mapping whose tag was dropped: a key named like its kind is a real key
     for step in loc:
         if isinstance(step, int):
             out += f"[{step}]"
             node = node[step] if isinstance(node, list) and -len(node) <= step < len(node) else None
             continue
-        if isinstance(node, dict) and step not in node and node.get("kind") == step:
+        if isinstance(node, dict) and node is not tagged and node.get("kind") == step:
+            tagged = node
             continue  # discriminator tag
         out += f".{step}" if out else str(step)
         node = node.get(step) if isinstance(node, dict) else None

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import numpy as np
@@ -117,9 +117,9 @@ def _weights(raw: Any, n: int) -> tuple[float, ...]:
 
 
 def _bounded(dist: Dist, ge: float | None, le: float | None) -> Dist:
-    lo, hi = dist.bounds()
     if isinstance(dist, Normal):
-        return dist  # unbounded by nature; callers clip where a physical limit exists
+        return replace(dist, low=ge, high=le)  # unbounded by nature: clip draws to the field
+    lo, hi = dist.bounds()
     if ge is not None and lo < ge:
         raise ValueError(f"values must be >= {_fmt(ge)}, got {_fmt(lo)}")
     if le is not None and hi > le:

@@ -1,0 +1,57 @@
+"""``synth tune SPEC --real REAL --budget 50``: search the spec's ranges for the smallest gap."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from renderer.commands.sweep import add_experiment_arguments, experiment_changes, trial_printer
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tune", help="search the spec's ranges (Optuna TPE) for the smallest gap "
+                                    "to a real set")
+    p.add_argument("spec", type=Path, help="scene spec, or an experiment file")
+    p.add_argument("--real", help="real set (any format 'synth' reads)")
+    p.add_argument("--budget", type=int, default=50,
+                   help="trials to complete, counting those of a resumed study (default 50)")
+    p.add_argument("-o", "--out", type=Path,
+                   help="output folder (default: out/tune-<spec name>; rerun to resume)")
+    p.add_argument("--objective", help="metric to optimise (default kid), e.g. c2st_auc, "
+                                       "tstr_error, brightness_w1 (minimised; accuracies, "
+                                       "precision, recall, density, coverage are maximised)")
+    p.add_argument("--search", action="append", default=[], metavar="PATH=LOW:HIGH",
+                   help="bounds a range moves within, e.g. lighting.ambient=0.2:2 (repeatable)")
+    p.add_argument("--only", action="append", metavar="PATH",
+                   help="tune only this range (repeatable; default: every active range)")
+    p.add_argument("--expand", type=float,
+                   help="ranges without --search move within their bounds widened this many "
+                        "times, clipped to the field's limits (default 1)")
+    add_experiment_arguments(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from renderer.experiments.options import build_experiment, parse_bounds
+    from renderer.experiments.table import interval_text, metric
+    from renderer.experiments.tuning import run_tuning
+
+    if args.budget < 1:
+        raise ValueError("--budget must be >= 1")
+    changes = {**experiment_changes(args), "real": args.real, "objective": args.objective,
+               "search": parse_bounds(args.search) or None, "tune": args.only,
+               "expand": args.expand}
+    experiment = build_experiment(args.spec, changes)
+    out = args.out or Path("out") / f"tune-{experiment.spec.stem}"
+    if not args.verbose:
+        logging.getLogger("optuna").setLevel(logging.WARNING)  # its per-trial INFO lines
+    progress = trial_printer(args.budget, experiment.objective.metric, args.quiet)
+    result = run_tuning(experiment, out, budget=args.budget, workers=args.workers,
+                        progress=progress)
+    key = result.objective
+    print(f"{len(result.trials)} trials; {key} on held-out images (seed {result.after['seed']}): "
+          f"original {interval_text(*metric(result.before, key))}, tuned "
+          f"{interval_text(*metric(result.after, key))}")
+    print(f"tuned spec: {out / 'tuned.yaml'}; before/after: {out / 'comparison.md'}")
+    return 0

@@ -1,0 +1,308 @@
+"""PyTorch adapters: render on the fly inside a DataLoader, or read a dataset from disk, alike.
+
+torch and torchvision are imported here only (``pip install synth[torch]``). Three datasets give
+the same ``(image, target)`` items, so switching between on-the-fly and on-disk data is one line::
+
+    from torch.utils.data import DataLoader
+    from renderer.torch import SyntheticDataset, SyntheticStream, collate_detection, loader_dataset
+
+    train = SyntheticDataset("scenes/quickstart.yaml", length=10_000, seed=0)
+    # train = loader_dataset("out/quickstart")             # the same images, rendered earlier
+    # train = SyntheticStream("scenes/quickstart.yaml", seed=0, epoch_size=10_000)
+    loader = DataLoader(train, batch_size=8, num_workers=4, persistent_workers=True,
+                        collate_fn=collate_detection)
+
+Items of detection sets: ``image`` is a ``tv_tensors.Image`` (C, H, W) uint8 and ``target`` a dict:
+
+- ``boxes``: ``tv_tensors.BoundingBoxes`` (n, 4) float32, XYXY pixels, ``canvas_size`` (H, W);
+- ``labels``: (n,) int64 = class index + 1, because torchvision detection models reserve 0 for
+  the background (class name: ``dataset.class_names[label - 1]``);
+- ``masks``: ``tv_tensors.Mask`` (n, H, W) uint8 visible instance masks (absent when the source
+  has no masks, e.g. YOLO boxes);
+- ``visibility``: (n,) float32 visible / whole-object pixels (1.0 where the source has none);
+- ``keypoints``: ``tv_tensors.KeyPoints`` (n, k, 2) and ``keypoint_visibility`` (n, k) float32
+  COCO flags (0 absent, 1 hidden, 2 visible), present when the scene's classes have keypoints;
+  ``keypoints_xyv(target)`` makes the (n, k, 3) tensor Keypoint R-CNN takes;
+- ``image_id``: int, the sample index (COCO image id on disk); ``plan``: the sample's plan (dict).
+
+Classification sets give ``(image, class_index)``. Transforms are called as
+``transforms(image, target)``, which torchvision ``transforms.v2`` understands: boxes, masks and
+keypoints move with the image. ``SanitizeBoundingBoxes`` drops labels and masks of degenerate
+boxes but not ``visibility`` or keypoints; pass a ``labels_getter`` returning them too if you
+use those. Random transforms draw from torch's RNG, outside synth's per-index determinism.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import multiprocessing
+from collections.abc import Callable, Iterator
+from multiprocessing.context import get_spawning_popen
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset, IterableDataset, get_worker_info
+from torchvision import tv_tensors
+
+from renderer.classes import class_table
+from renderer.datasets import LoadedSample, from_sample, load
+from renderer.render import render_sample
+from renderer.spec.load import load_spec
+from renderer.spec.scene import SceneSpec
+
+Transforms = Callable[[Any, Any], tuple[Any, Any]]
+EPOCH_STRIDE = 2**32  # index offset between epochs of an infinite stream
+
+
+def _as_spec(spec: str | Path | SceneSpec) -> SceneSpec:
+    return spec if isinstance(spec, SceneSpec) else load_spec(spec)
+
+
+def to_torch(record: LoadedSample, task: str) -> tuple[tv_tensors.Image, Any]:
+    """Convert one record to ``(image, target)`` for ``task`` (see the module docstring).
+
+    Classification gives ``(image, class_index)``; unlabeled sets ``(image, {image_id, plan})``.
+    """
+    chw = np.ascontiguousarray(record.image.transpose(2, 0, 1))
+    image = tv_tensors.Image(torch.from_numpy(chw))
+    if task == "unlabeled":
+        return image, {"image_id": record.image_id, "plan": record.meta.get("plan") or {}}
+    if task == "classification":
+        if record.label is None:
+            raise ValueError(f"{record.name}: classification sample without a label")
+        return image, int(record.label)
+    size = record.canvas_size
+    target: dict[str, Any] = {
+        "boxes": tv_tensors.BoundingBoxes(torch.from_numpy(record.boxes), format="XYXY",
+                                          canvas_size=size),
+        "labels": torch.from_numpy(record.category_ids + 1),
+        "visibility": torch.from_numpy(record.visibility),
+        "image_id": record.image_id,
+        "plan": record.meta.get("plan") or {},
+    }
+    masks = record.masks()
+    if masks is not None:
+        target["masks"] = tv_tensors.Mask(torch.from_numpy(masks.view(np.uint8)))
+    if record.keypoints is not None:
+        points = record.keypoints
+        target["keypoints"] = tv_tensors.KeyPoints(torch.from_numpy(points[..., :2].copy()),
+                                                   canvas_size=size)
+        target["keypoint_visibility"] = torch.from_numpy(points[..., 2].copy())
+    return image, target
+
+
+def keypoints_xyv(target: dict[str, Any]) -> torch.Tensor:
+    """(n, k, 3) float32 x, y, flag: the keypoints layout of torchvision's Keypoint R-CNN."""
+    points = target["keypoints"].as_subclass(torch.Tensor)
+    return torch.cat([points, target["keypoint_visibility"][..., None].to(points.dtype)], dim=-1)
+
+
+def collate_detection(batch: list[tuple[Any, Any]]) -> tuple[list[Any], list[Any]]:
+    """Batch variable-sized detection items as ``(images, targets)`` lists (torchvision's form)."""
+    images, targets = zip(*batch, strict=True) if batch else ((), ())
+    return list(images), list(targets)
+
+
+@functools.cache
+def _quiet_worker_threads() -> None:
+    """One OpenCV thread per DataLoader worker: the workers already use every core."""
+    cv2.setNumThreads(1)
+
+
+class _Rendered:
+    """Shared body of the synthetic datasets: spec, seed, transforms; renders item ``index``."""
+
+    def __init__(self, spec: str | Path | SceneSpec, seed: int | None,
+                 transforms: Transforms | None) -> None:
+        self.spec = _as_spec(spec)
+        self.seed = self.spec.seed if seed is None else int(seed)
+        self.transforms = transforms
+        self.class_names = class_table(self.spec).names
+
+    def render(self, index: int) -> tuple[Any, Any]:
+        if get_worker_info() is not None:
+            _quiet_worker_threads()
+        item = to_torch(from_sample(render_sample(self.spec, self.seed, index)), self.spec.task)
+        return self.transforms(*item) if self.transforms is not None else item
+
+
+class SyntheticDataset(Dataset, _Rendered):
+    """Map-style dataset: item ``i`` is image ``start + i`` of ``(spec, seed)``, rendered on demand.
+
+    Pixels equal those ``synth render SPEC --seed SEED --image-format png`` writes for that index.
+    The dataset pickles small (the spec and a few ints) and holds no render state: each DataLoader
+    worker builds its own caches (fonts, assets) on first use, under fork or spawn alike.
+
+    Args:
+        spec: a spec file or a loaded ``SceneSpec``.
+        length: number of items.
+        seed: run seed (default: the spec's ``seed``).
+        transforms: called as ``transforms(image, target)``.
+        start: index of item 0.
+    """
+
+    def __init__(self, spec: str | Path | SceneSpec, length: int, seed: int | None = None,
+                 transforms: Transforms | None = None, start: int = 0) -> None:
+        if length < 0 or start < 0:
+            raise ValueError("length and start must be >= 0")
+        _Rendered.__init__(self, spec, seed, transforms)
+        self.length, self.start = int(length), int(start)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int) -> tuple[Any, Any]:
+        if not 0 <= i < self.length:
+            raise IndexError(f"index {i} out of range for {self.length} items")
+        return self.render(self.start + int(i))
+
+
+class _SharedEpoch:
+    """The epoch number, shared with DataLoader workers that are already running.
+
+    Persistent workers keep the dataset copy they started with, so a plain attribute set by
+    ``set_epoch`` in the main process would never reach them. A shared-memory integer does; it
+    travels to workers while they are being started (fork, spawn or forkserver) and is a plain
+    snapshot when the dataset is pickled any other way.
+    """
+
+    def __init__(self, value: int = 0) -> None:
+        self._shared = multiprocessing.RawValue("q", value)
+
+    @property
+    def value(self) -> int:
+        return int(self._shared.value)
+
+    @value.setter
+    def value(self, value: int) -> None:
+        self._shared.value = value
+
+    def __getstate__(self) -> dict[str, Any]:
+        if get_spawning_popen() is not None:
+            return {"shared": self._shared}
+        return {"value": self.value}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "shared" in state:
+            self._shared = state["shared"]
+        else:
+            self._shared = multiprocessing.RawValue("q", state["value"])
+
+
+def _distributed() -> tuple[int, int]:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+class SyntheticStream(IterableDataset, _Rendered):
+    """Iterable dataset of rendered images, split across DataLoader workers and distributed ranks.
+
+    Epoch ``e`` covers the indices ``start + e * epoch_size + j`` for ``j < epoch_size`` (or
+    ``j >= 0`` forever, with epochs ``2**32`` indices apart, when ``epoch_size`` is None), so
+    epoch ``e`` is ``synth render -n epoch_size --start (start + e * epoch_size)``. Index ``j`` goes
+    to rank ``j % world_size`` and, within it, worker ``(j // world_size) % num_workers``: no index
+    twice, none left out. A rank's set of samples does not depend on its number of workers; with
+    ``batch_size=1`` neither does their order. Ranks get equal counts when ``epoch_size`` is a
+    multiple of ``world_size`` (DistributedDataParallel needs equal batch counts).
+
+    Call ``set_epoch(e)`` before each epoch, as with ``DistributedSampler``; it reaches
+    persistent workers too.
+
+    Args:
+        spec: a spec file or a loaded ``SceneSpec``.
+        seed: run seed (default: the spec's ``seed``).
+        epoch_size: indices per epoch over all ranks; None streams forever.
+        start: first index of epoch 0.
+        rank, world_size: this process's share; default: ``torch.distributed`` when it is
+            initialised when the stream is created, else 0 and 1.
+        transforms: called as ``transforms(image, target)``.
+    """
+
+    def __init__(self, spec: str | Path | SceneSpec, seed: int | None = None,
+                 epoch_size: int | None = None, start: int = 0, rank: int | None = None,
+                 world_size: int | None = None, transforms: Transforms | None = None) -> None:
+        _Rendered.__init__(self, spec, seed, transforms)
+        default_rank, default_world = _distributed()
+        self.rank = default_rank if rank is None else int(rank)
+        self.world_size = default_world if world_size is None else int(world_size)
+        if self.world_size < 1 or not 0 <= self.rank < self.world_size:
+            raise ValueError(f"rank {self.rank} is not in 0..{self.world_size - 1}")
+        if (epoch_size is not None and epoch_size < 1) or start < 0:
+            raise ValueError("epoch_size must be >= 1 (or None) and start >= 0")
+        self.epoch_size, self.start = epoch_size, int(start)
+        self._epoch = _SharedEpoch()
+
+    @property
+    def epoch(self) -> int:
+        """The epoch the next pass yields."""
+        return self._epoch.value
+
+    def set_epoch(self, epoch: int) -> None:
+        """Yield epoch ``epoch``'s samples from the next pass on (workers included)."""
+        if epoch < 0:
+            raise ValueError("epoch must be >= 0")
+        self._epoch.value = int(epoch)
+
+    def __len__(self) -> int:
+        """Samples this rank yields per epoch (a TypeError for an infinite stream)."""
+        if self.epoch_size is None:
+            raise TypeError("an infinite SyntheticStream (epoch_size=None) has no length")
+        return len(range(self.rank, self.epoch_size, self.world_size))
+
+    def indices(self, worker: int = 0, num_workers: int = 1) -> Iterator[int]:
+        """Sample indices of this rank's ``worker`` for the current epoch."""
+        shard = self.rank + self.world_size * worker
+        stride = self.world_size * num_workers
+        base = self.start + self.epoch * (self.epoch_size or EPOCH_STRIDE)
+        if self.epoch_size is None:
+            return itertools.count(base + shard, stride)
+        return iter(range(base + shard, base + self.epoch_size, stride))
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        for index in self.indices(worker, workers):
+            yield self.render(index)
+
+
+class LoadedTorchDataset(Dataset):
+    """A dataset on disk (``renderer.datasets.load``) as ``(image, target)`` items.
+
+    Items have the same structure as ``SyntheticDataset``'s; unlabeled image folders give
+    ``(image, {"image_id": ..., "plan": {}})``. ``format`` forces a format (default: detected).
+    """
+
+    def __init__(self, path: str | Path, transforms: Transforms | None = None,
+                 format: str | None = None) -> None:
+        self.records = load(path, format)
+        self.transforms = transforms
+        self.class_names = self.records.class_names
+        self.task = self.records.task
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i: int) -> tuple[Any, Any]:
+        item = to_torch(self.records[i], self.task)
+        return self.transforms(*item) if self.transforms is not None else item
+
+
+def loader_dataset(path: str | Path, transforms: Transforms | None = None,
+                   format: str | None = None) -> LoadedTorchDataset:
+    """A torch Dataset over a rendered or real set on disk, shaped like ``SyntheticDataset``.
+
+    Example::
+
+        real = loader_dataset("data/mnist-test")          # (image (1, 28, 28) uint8, label)
+        disk = loader_dataset("out/quickstart")           # (image, target) as on the fly
+    """
+    return LoadedTorchDataset(path, transforms, format)
+
+
+__all__ = ["EPOCH_STRIDE", "LoadedTorchDataset", "SyntheticDataset", "SyntheticStream",
+           "collate_detection", "keypoints_xyv", "loader_dataset", "to_torch"]

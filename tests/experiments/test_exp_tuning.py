@@ -1,0 +1,103 @@
+"""``run_tuning``: the search space read off the spec, and a small study that improves its start."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import optuna
+import pytest
+import yaml
+from exp_helpers import FAST_EVAL, N, rendered_real, spec_data, write_spec
+
+from renderer.experiments import Experiment, run_tuning
+from renderer.experiments.knobs import spec_knobs
+from renderer.experiments.search_space import search_space
+from renderer.experiments.tuning import STUDY_FILE, STUDY_NAME
+from renderer.spec.load import load_spec, validate_spec
+
+START = spec_data(lighting={"ambient": [1.2, 1.5]})
+OBJECTIVE = "brightness_w1"  # Wasserstein-1 distance of mean luma, synthetic vs real (0-255)
+
+
+def test_search_space_follows_each_distribution() -> None:
+    data = spec_data(lighting={"ambient": [1.2, 1.5], "temperature": {
+        "dist": "normal", "mean": 6500, "std": 300}}, effects=[
+        {"kind": "blur", "sigma": {"dist": "loguniform", "low": 0.2, "high": 2.0}},
+        {"kind": "jpeg", "quality": [70, 90]}])
+    knobs = spec_knobs(validate_spec(data, "space"))
+    ranges = {r.knob.path: r for r in search_space(
+        knobs, expand=2.0, overrides={"lighting.ambient": (0.2, 20.0)})}
+    ambient = ranges["lighting.ambient"]
+    assert ambient.bounds == (0.2, 10.0)  # the override, clipped to the validator's le=10
+    assert ambient.value(1.35, 0.3) == [1.2, 1.5]
+    assert ambient.value(0.25, 1.0) == [0.2, 0.75]  # a range never leaves its bounds
+    assert ranges["effects[1].quality"].bounds == (60.0, 100.0)  # widened x2, clipped at 100
+    assert ranges["effects[1].quality"].value(80.4, 9.6) == [76, 85]  # integers stay integers
+    assert ranges["effects[0].sigma"].family == "loguniform"
+    assert ranges["effects[0].sigma"].value(math.log(0.5), 0.0)["dist"] == "loguniform"
+    assert ranges["lighting.temperature"].value(6000, 200) == {"dist": "normal", "mean": 6000.0,
+                                                              "std": 200.0}
+    start = ambient.start()
+    assert start == {"lighting.ambient:centre": pytest.approx(1.35),
+                     "lighting.ambient:width": pytest.approx(0.3)}
+    with pytest.raises(ValueError, match="not a non-constant range"):
+        search_space(knobs, overrides={"canvas.width": (8, 64)})
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("tune")
+    real = rendered_real(spec_data(lighting={"ambient": 0.5}))  # darker than the start spec
+    experiment = Experiment(spec=write_spec(folder, START), n=N, evaluation=FAST_EVAL,
+                            objective=OBJECTIVE, tune=["lighting.ambient"],
+                            search={"lighting.ambient": (0.2, 2.0)})
+    result = run_tuning(experiment, folder / "out", budget=6, real=real)
+    return experiment, real, result
+
+
+def test_tuning_improves_on_its_start(tuned) -> None:
+    _, _, result = tuned
+    start = result.trials[0]
+    assert start["params"] == {"lighting.ambient": [1.2, 1.5]}  # trial 0: the spec's own range
+    assert len(result.trials) == 6
+    key = result.objective
+    assert key == "stats.brightness.w1"
+    assert result.best["metrics"][key][0] < 0.5 * start["metrics"][key][0]
+    # also on held-out images, and the tuned range moved towards the real ambient (0.5)
+    assert result.after["metrics"][key][0] < result.before["metrics"][key][0]
+    low, high = result.tuned_values["lighting.ambient"]
+    assert (low + high) / 2 < 1.2
+
+
+def test_tuning_writes_the_tuned_spec_and_the_comparison(tuned) -> None:
+    _, _, result = tuned
+    spec = load_spec(result.out / "tuned.yaml")
+    data = yaml.safe_load((result.out / "tuned.yaml").read_text(encoding="utf-8"))
+    assert data["lighting"]["ambient"] == result.tuned_values["lighting.ambient"]
+    assert spec.spec_hash() == result.best["spec_hash"]
+    comparison = json.loads((result.out / "comparison.json").read_text(encoding="utf-8"))
+    assert comparison["held_out"]["seed"] == 1
+    assert "## Before / after on held-out images" in (result.out / "comparison.md").read_text(
+        encoding="utf-8")
+    assert (result.out / "history.png").read_bytes()[:4] == b"\x89PNG"
+    assert len((result.out / "tuning.csv").read_text(encoding="utf-8").splitlines()) == 7
+
+
+def test_a_stopped_study_resumes(tuned) -> None:
+    experiment, real, result = tuned
+    storage = optuna.storages.RDBStorage(f"sqlite:///{(result.out / STUDY_FILE).as_posix()}")
+    study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+    interrupted = study.ask()  # a trial left running, as by Ctrl-C
+    interrupted.suggest_float("lighting.ambient:centre", 0.2, 2.0)
+    calls: list[tuple[str, bool]] = []
+    again = run_tuning(experiment, result.out, budget=8, real=real,
+                       progress=lambda record, cached: calls.append((record["label"], cached)))
+    assert len(again.trials) == 8
+    # two new trials (the first with the interrupted trial's centre); the finished six are not
+    # run again (the held-out pair is recomputed only if the best trial changed)
+    assert len([label for label, cached in calls if label.startswith("tune #")]) == 2
+    assert all(not cached for label, cached in calls if label.startswith("tune #"))
+    states = [t.state for t in optuna.load_study(study_name=STUDY_NAME, storage=storage).trials]
+    assert states.count(optuna.trial.TrialState.FAIL) == 1
+    assert states.count(optuna.trial.TrialState.RUNNING) == 0

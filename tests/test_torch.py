@@ -1,0 +1,202 @@
+"""renderer.torch: on-the-fly datasets, sharded streams, transforms, a detector step, disk loader."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from core_helpers import DETECTION_DATA, make_spec, run_cli, spec_data, write_yaml
+from test_datasets import write_idx
+from torch.utils.data import DataLoader
+from torchvision import tv_tensors
+from torchvision.models.detection import fasterrcnn_mobilenet_v3_large_320_fpn
+from torchvision.transforms import v2
+
+from renderer.render import render_sample
+from renderer.spec.scene import SceneSpec
+from renderer.torch import (
+    SyntheticDataset,
+    SyntheticStream,
+    collate_detection,
+    keypoints_xyv,
+    loader_dataset,
+)
+
+
+@contextmanager
+def seeded_torch(seed: int) -> Iterator[None]:
+    """Seed torch's global RNG inside the block and restore its state after (the RNG guard)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def loader(dataset: object, workers: int, context: str | None = None, **kwargs: object) -> DataLoader:
+    """A DataLoader with its own generator (a default one would draw from torch's global RNG)."""
+    return DataLoader(dataset, num_workers=workers, multiprocessing_context=context if workers else None,
+                      persistent_workers=workers > 0, generator=torch.Generator().manual_seed(0),
+                      **kwargs)
+
+
+def test_items_equal_cli_png_and_disk_loader(tmp_path: Path) -> None:
+    spec_path = write_yaml(tmp_path / "tiny.yaml",
+                           spec_data(DETECTION_DATA, output={"image_format": "png"}))
+    out = tmp_path / "out"
+    proc = run_cli("render", spec_path, "-n", 3, "-o", out, "--seed", 5, "--image-format", "png",
+                   "--workers", 1, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    ds = SyntheticDataset(spec_path, length=3, seed=5)
+    disk = loader_dataset(out)
+    assert ds.class_names == disk.class_names
+    plans = {im["id"]: im["plan"] for im in json.loads((out / "annotations.json").read_text())["images"]}
+    for i in range(3):
+        image, target = ds[i]
+        png = cv2.cvtColor(cv2.imread(str(out / "images" / f"{i:06d}.png")), cv2.COLOR_BGR2RGB)
+        assert isinstance(image, tv_tensors.Image) and image.dtype == torch.uint8
+        np.testing.assert_array_equal(image.permute(1, 2, 0).numpy(), png)
+        boxes, masks, n = target["boxes"], target["masks"], len(target["labels"])
+        assert isinstance(boxes, tv_tensors.BoundingBoxes) and boxes.format.name == "XYXY"
+        assert boxes.canvas_size == (64, 96) and boxes.shape == (n, 4)
+        assert isinstance(masks, tv_tensors.Mask) and masks.shape == (n, 64, 96)
+        assert target["labels"].dtype == torch.int64 and (target["labels"] >= 1).all()
+        assert target["keypoints"].shape[:2] == (n, target["keypoint_visibility"].shape[1])
+        assert keypoints_xyv(target).shape[-1] == 3
+        assert target["image_id"] == i and target["plan"] == plans[i]
+        disk_image, disk_target = disk[i]
+        assert torch.equal(disk_image, image) and disk_target.keys() == target.keys()
+        for key in ("boxes", "labels", "masks", "keypoint_visibility"):
+            assert torch.equal(disk_target[key], target[key]), key
+        for key, atol in (("visibility", 1e-6), ("keypoints", 1e-3)):  # rounded in the JSON
+            torch.testing.assert_close(disk_target[key], target[key], atol=atol, rtol=0)
+
+
+def test_classification_items(classification_spec: SceneSpec, tmp_path: Path) -> None:
+    ds = SyntheticDataset(classification_spec, length=4, seed=2)
+    image, label = ds[3]
+    assert image.shape == (1, 32, 32) and label == render_sample(classification_spec, 2, 3).label
+    images, labels = next(iter(loader(ds, 0, batch_size=4)))
+    assert images.shape == (4, 1, 32, 32) and labels.dtype == torch.int64
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((2, 28, 28)))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.array([3, 8]))
+    real_image, real_label = loader_dataset(tmp_path)[1]
+    assert real_image.shape == (1, 28, 28) and real_label == 8
+
+
+def test_datasets_pickle_small(tiny_spec: SceneSpec) -> None:
+    stream = SyntheticStream(tiny_spec, seed=1, epoch_size=8)
+    stream.set_epoch(3)
+    for ds in (SyntheticDataset(tiny_spec, length=10), stream):
+        assert len(pickle.dumps(ds)) < 32_000
+    copy = pickle.loads(pickle.dumps(stream))
+    assert copy.epoch == 3 and list(copy.indices()) == list(range(24, 32))
+
+
+def test_fork_workers_match_main_process(tiny_spec: SceneSpec) -> None:
+    ds = SyntheticDataset(tiny_spec, length=6, seed=4)
+    reference = list(loader(ds, 0, batch_size=2, collate_fn=collate_detection))
+    workers = loader(ds, 2, "fork", batch_size=2, collate_fn=collate_detection)
+    for _ in range(2):  # persistent workers: a second pass gives the same items
+        for (ref_images, ref_targets), (images, targets) in zip(reference, workers, strict=True):
+            for a, b in zip(ref_images, images, strict=True):
+                assert torch.equal(a, b)
+            assert [t["image_id"] for t in targets] == [t["image_id"] for t in ref_targets]
+            for a, b in zip(ref_targets, targets, strict=True):
+                assert torch.equal(a["boxes"], b["boxes"]) and torch.equal(a["masks"], b["masks"])
+
+
+def test_spawn_persistent_stream_follows_set_epoch(tiny_spec: SceneSpec) -> None:
+    stream = SyntheticStream(tiny_spec, seed=4, epoch_size=4)
+    reference = SyntheticDataset(tiny_spec, length=8, seed=4)
+    workers = loader(stream, 2, "spawn", batch_size=None)
+    for epoch in (0, 1):
+        stream.set_epoch(epoch)
+        items = list(workers)
+        assert [t["image_id"] for _, t in items] == list(range(4 * epoch, 4 * epoch + 4))
+        for image, target in items:
+            assert torch.equal(image, reference[target["image_id"]][0])
+
+
+def test_stream_shards_ranks_and_workers(tiny_spec: SceneSpec) -> None:
+    seen: list[int] = []
+    for rank in (0, 1):
+        stream = SyntheticStream(tiny_spec, seed=0, epoch_size=10, rank=rank, world_size=2)
+        assert len(stream) == 5
+        for epoch in (0, 1):
+            stream.set_epoch(epoch)
+            ids = [t["image_id"] for _, t in loader(stream, 2, "fork", batch_size=None)]
+            assert len(ids) == 5
+            seen.extend(ids)
+    assert sorted(seen) == list(range(20))  # both epochs: no duplicate, nothing left out
+    infinite = [SyntheticStream(tiny_spec, rank=r, world_size=2) for r in (0, 1)]
+    firsts = [i for s in infinite for w in (0, 1) for i in list(zip(range(6), s.indices(w, 2)))]
+    assert sorted(i for _, i in firsts) == list(range(24))
+    with pytest.raises(TypeError):
+        len(infinite[0])
+    with pytest.raises(ValueError, match="rank 2"):
+        SyntheticStream(tiny_spec, rank=2, world_size=2)
+
+
+def find_offset(big: np.ndarray, small: np.ndarray) -> tuple[int, int]:
+    """(top, left) where ``small`` (C, h, w) sits inside ``big`` (C, H, W), exactly."""
+    _, h, w = small.shape
+    for top in range(big.shape[1] - h + 1):
+        for left in range(big.shape[2] - w + 1):
+            if np.array_equal(big[:, top:top + h, left:left + w], small):
+                return top, left
+    raise AssertionError("crop not found in the image")
+
+
+def test_v2_flip_and_crop_keep_labels_aligned(tiny_spec: SceneSpec) -> None:
+    width, crop = 96, (48, 64)
+    transforms = v2.Compose([v2.RandomHorizontalFlip(p=1), v2.RandomCrop(crop)])
+    plain = SyntheticDataset(tiny_spec, length=4, seed=7)
+    moved = SyntheticDataset(tiny_spec, length=4, seed=7, transforms=transforms)
+    for i in range(4):
+        image, target = plain[i]
+        with seeded_torch(i):
+            out_image, out = moved[i]
+        flipped = image.numpy()[:, :, ::-1]
+        top, left = find_offset(flipped, out_image.numpy())
+        masks = target["masks"].numpy()[:, :, ::-1][:, top:top + crop[0], left:left + crop[1]]
+        np.testing.assert_array_equal(out["masks"].numpy(), masks)
+        box = target["boxes"].numpy()
+        expected = np.stack([width - box[:, 2], box[:, 1], width - box[:, 0], box[:, 3]], axis=1)
+        expected = expected - [left, top, left, top]
+        expected = np.clip(expected, 0, [crop[1], crop[0], crop[1], crop[0]])
+        np.testing.assert_allclose(out["boxes"].numpy(), expected, atol=1e-4)
+        assert out["boxes"].canvas_size == crop and torch.equal(out["labels"], target["labels"])
+        for mask, (x0, y0, x1, y1) in zip(masks, out["boxes"].numpy(), strict=True):
+            if mask.any():  # boxes stay the extent of their (cropped) masks
+                ys, xs = np.nonzero(mask)
+                assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x0, y0, x1, y1)
+        points = target["keypoints"].numpy()
+        # torchvision flips points as pixel indices: x -> W - 1 - x.
+        want = np.stack([width - 1 - points[..., 0] - left, points[..., 1] - top], axis=-1)
+        np.testing.assert_allclose(out["keypoints"].numpy(), want, atol=1e-4)
+
+
+def test_fasterrcnn_takes_a_training_step() -> None:
+    spec = make_spec(spec_data(DETECTION_DATA, canvas={"width": 128, "height": 128}))
+    ds = SyntheticDataset(spec, length=2, seed=0, transforms=v2.ToDtype(torch.float32, scale=True))
+    images, targets = next(iter(loader(ds, 0, batch_size=2, collate_fn=collate_detection)))
+    assert images[0].dtype == torch.float32 and len(targets) == 2
+    with seeded_torch(0):
+        model = fasterrcnn_mobilenet_v3_large_320_fpn(
+            weights=None, weights_backbone=None, num_classes=len(ds.class_names) + 1)
+        model.train()
+        head = model.roi_heads.box_predictor.cls_score.weight
+        before = head.detach().clone()
+        optimiser = torch.optim.SGD(model.parameters(), lr=0.01)
+        losses = model(images, targets)
+        loss = sum(losses.values())
+        loss.backward()
+        optimiser.step()
+    assert set(losses) >= {"loss_classifier", "loss_box_reg", "loss_objectness"}
+    assert torch.isfinite(loss) and not torch.equal(before, head.detach())
