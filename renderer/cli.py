@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``synth`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --debug and --verbose work before or after the sub-command.
+    flags = [a for a in argv if a in ("--debug", "-v", "--verbose")]
+    rest = [a for a in argv if a not in flags]
+    args = parser.parse_args(flags + rest)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="synth: %(message)s", stream=sys.stderr)
     try:

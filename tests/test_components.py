@@ -93,6 +93,8 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                      {"brightness": -1, "contrast": 0, "gamma": 0.05}],
         "downscale": [{}, {"factor": 0.02, "interpolation": "nearest"},
                       {"factor": 1, "interpolation": ["area", "cubic"]}],
+        "cast_shadow": [{}, {"darkness": 1, "coverage": 1, "softness": 0, "tint": 1},
+                        {"darkness": 0, "coverage": 0, "softness": 100}],
         "albumentations": [{"transform": "ISONoise", "args": {"intensity": [0.1, 0.5]}},
                            {"transform": "RandomBrightnessContrast"}],
     },

@@ -139,6 +139,8 @@ def main() -> int:
             run = measure(exp, Path(tmp) / "throughput", args.workers, real)
             run["real"] = str(real_path.name) if real_path else "10,000 rendered digits"
             run["trials_per_hour"] = 3600.0 / run["wall_per_trial_s"]
+            run["overhead_per_trial_s"] = (run["wall_per_trial_s"] - run["render_s"]
+                                           - run["eval_s"])
             report["throughput"] = {"n": args.n, **run}
     report["machine"]["load_average_end"] = os.getloadavg()
     text = json.dumps(report, indent=2)

@@ -66,7 +66,7 @@ class HandwritingParams:
     closure: Range = (-0.1, 0.15)
     proportion: Range = (-0.2, 0.2)
     elastic: Range = (0.0, 0.12)
-    aspect: Range = (0.65, 1.25)
+    aspect: Range = (0.6, 1.5)
     slant: Range = (-0.3, 0.6)
     rotation: Range = (-0.2, 0.2)
     width: Range = (0.06, 0.24)
