@@ -130,8 +130,11 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
             pose = {**pose, **sample_pose(layer.pose, rng=pose_rng, width=width, height=height,
                                           position_only=True)}
         else:
-            dropped += 1
-            continue
+            # A classification image must show its one labeled object: keep the last candidate
+            # (labels still report its true visibility) rather than drop it.
+            if not (spec.task == "classification" and layer.labeled):
+                dropped += 1
+                continue
         placer.add(box, layer)
         objects.append(ObjectPlan(
             layer=name, instance=k, labeled=layer.labeled,

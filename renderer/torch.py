@@ -22,7 +22,10 @@ Items of detection sets: ``image`` is a ``tv_tensors.Image`` (C, H, W) uint8 and
 - ``visibility``: (n,) float32 visible / whole-object pixels (1.0 where the source has none);
 - ``keypoints``: ``tv_tensors.KeyPoints`` (n, k, 2) and ``keypoint_visibility`` (n, k) float32
   COCO flags (0 absent, 1 hidden, 2 visible), present when the scene's classes have keypoints;
-  ``keypoints_xyv(target)`` makes the (n, k, 3) tensor Keypoint R-CNN takes;
+  ``keypoints_xyv(target)`` makes the (n, k, 3) tensor Keypoint R-CNN takes. k is the most
+  points any class has; point j is ``keypoint_names[class][j]``, classes with fewer are padded
+  with absent points. v2 flips move points as pixel indices (x -> W - 1 - x) and never swap
+  left/right names;
 - ``image_id``: int, the sample index (COCO image id on disk); ``plan``: the sample's plan (dict).
 
 Classification sets give ``(image, class_index)``. Transforms are called as
@@ -34,15 +37,14 @@ use those. Random transforms draw from torch's RNG, outside synth's per-index de
 
 from __future__ import annotations
 
-import functools
 import itertools
+import logging
 import multiprocessing
 from collections.abc import Callable, Iterator
 from multiprocessing.context import get_spawning_popen
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
@@ -54,6 +56,7 @@ from renderer.render import render_sample
 from renderer.spec.load import load_spec
 from renderer.spec.scene import SceneSpec
 
+log = logging.getLogger(__name__)
 Transforms = Callable[[Any, Any], tuple[Any, Any]]
 EPOCH_STRIDE = 2**32  # index offset between epochs of an infinite stream
 
@@ -107,10 +110,8 @@ def collate_detection(batch: list[tuple[Any, Any]]) -> tuple[list[Any], list[Any
     return list(images), list(targets)
 
 
-@functools.cache
-def _quiet_worker_threads() -> None:
-    """One OpenCV thread per DataLoader worker: the workers already use every core."""
-    cv2.setNumThreads(1)
+class UnlabeledSampleError(ValueError):
+    """A classification scene produced an image without its labeled object."""
 
 
 class _Rendered:
@@ -124,9 +125,14 @@ class _Rendered:
         self.class_names = class_table(self.spec).names
 
     def render(self, index: int) -> tuple[Any, Any]:
-        if get_worker_info() is not None:
-            _quiet_worker_threads()
-        item = to_torch(from_sample(render_sample(self.spec, self.seed, index)), self.spec.task)
+        # OpenCV's thread pool is left alone in workers: resizing it in a forked worker whose
+        # parent already rendered can deadlock.
+        record = from_sample(render_sample(self.spec, self.seed, index))
+        if self.spec.task == "classification" and record.label is None:
+            raise UnlabeledSampleError(
+                f"sample {index} (seed {self.seed}) has no class: its labeled object could not be "
+                "placed (see 'dropped' in its plan); loosen the layer's pose limits")
+        item = to_torch(record, self.spec.task)
         return self.transforms(*item) if self.transforms is not None else item
 
 
@@ -211,7 +217,8 @@ class SyntheticStream(IterableDataset, _Rendered):
     multiple of ``world_size`` (DistributedDataParallel needs equal batch counts).
 
     Call ``set_epoch(e)`` before each epoch, as with ``DistributedSampler``; it reaches
-    persistent workers too.
+    persistent workers too. A classification image whose labeled object could not be placed is
+    skipped with a warning (``SyntheticDataset`` raises ``UnlabeledSampleError`` instead).
 
     Args:
         spec: a spec file or a loaded ``SceneSpec``.
@@ -267,7 +274,10 @@ class SyntheticStream(IterableDataset, _Rendered):
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
         for index in self.indices(worker, workers):
-            yield self.render(index)
+            try:
+                yield self.render(index)
+            except UnlabeledSampleError as exc:  # one rare failed placement must not end training
+                log.warning("skipped: %s", exc)
 
 
 class LoadedTorchDataset(Dataset):
@@ -305,4 +315,5 @@ def loader_dataset(path: str | Path, transforms: Transforms | None = None,
 
 
 __all__ = ["EPOCH_STRIDE", "LoadedTorchDataset", "SyntheticDataset", "SyntheticStream",
+           "UnlabeledSampleError",
            "collate_detection", "keypoints_xyv", "loader_dataset", "to_torch"]

@@ -1,4 +1,4 @@
-"""renderer.torch: on-the-fly datasets, sharded streams, transforms, a detector step, disk loader."""
+"""renderer.torch: on-the-fly datasets, sharded streams, v2 transforms, a detector step, disk."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from core_helpers import DETECTION_DATA, make_spec, run_cli, spec_data, write_yaml
+from core_helpers import (
+    CLASSIFICATION_DATA,
+    DETECTION_DATA,
+    make_spec,
+    run_cli,
+    spec_data,
+    write_yaml,
+)
 from test_datasets import write_idx
 from torch.utils.data import DataLoader
 from torchvision import tv_tensors
@@ -24,6 +31,7 @@ from renderer.spec.scene import SceneSpec
 from renderer.torch import (
     SyntheticDataset,
     SyntheticStream,
+    UnlabeledSampleError,
     collate_detection,
     keypoints_xyv,
     loader_dataset,
@@ -38,9 +46,11 @@ def seeded_torch(seed: int) -> Iterator[None]:
         yield
 
 
-def loader(dataset: object, workers: int, context: str | None = None, **kwargs: object) -> DataLoader:
+def loader(dataset: object, workers: int, context: str | None = None,
+           **kwargs: object) -> DataLoader:
     """A DataLoader with its own generator (a default one would draw from torch's global RNG)."""
-    return DataLoader(dataset, num_workers=workers, multiprocessing_context=context if workers else None,
+    return DataLoader(dataset, num_workers=workers,
+                      multiprocessing_context=context if workers else None,
                       persistent_workers=workers > 0, generator=torch.Generator().manual_seed(0),
                       **kwargs)
 
@@ -55,7 +65,8 @@ def test_items_equal_cli_png_and_disk_loader(tmp_path: Path) -> None:
     ds = SyntheticDataset(spec_path, length=3, seed=5)
     disk = loader_dataset(out)
     assert ds.class_names == disk.class_names
-    plans = {im["id"]: im["plan"] for im in json.loads((out / "annotations.json").read_text())["images"]}
+    coco = json.loads((out / "annotations.json").read_text())
+    plans = {im["id"]: im["plan"] for im in coco["images"]}
     for i in range(3):
         image, target = ds[i]
         png = cv2.cvtColor(cv2.imread(str(out / "images" / f"{i:06d}.png")), cv2.COLOR_BGR2RGB)
@@ -87,6 +98,16 @@ def test_classification_items(classification_spec: SceneSpec, tmp_path: Path) ->
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.array([3, 8]))
     real_image, real_label = loader_dataset(tmp_path)[1]
     assert real_image.shape == (1, 28, 28) and real_label == 8
+
+
+def test_unplaceable_classification_object(caplog: pytest.LogCaptureFixture) -> None:
+    layer = {**CLASSIFICATION_DATA["objects"][0],
+             "pose": {"x": 0.5, "y": 0.5, "scale": 1.5, "max_truncation": 0}}  # never fits
+    spec = make_spec(spec_data(CLASSIFICATION_DATA, objects=[layer]))
+    with pytest.raises(UnlabeledSampleError, match=r"sample 1 .*could not be placed"):
+        SyntheticDataset(spec, length=2)[1]
+    assert list(SyntheticStream(spec, epoch_size=2)) == []  # skipped, training goes on
+    assert caplog.text.count("skipped: sample") == 2
 
 
 def test_datasets_pickle_small(tiny_spec: SceneSpec) -> None:
@@ -135,8 +156,8 @@ def test_stream_shards_ranks_and_workers(tiny_spec: SceneSpec) -> None:
             seen.extend(ids)
     assert sorted(seen) == list(range(20))  # both epochs: no duplicate, nothing left out
     infinite = [SyntheticStream(tiny_spec, rank=r, world_size=2) for r in (0, 1)]
-    firsts = [i for s in infinite for w in (0, 1) for i in list(zip(range(6), s.indices(w, 2)))]
-    assert sorted(i for _, i in firsts) == list(range(24))
+    firsts = [next(it) for s in infinite for w in (0, 1) for it in [s.indices(w, 2)] * 6]
+    assert sorted(firsts) == list(range(24))
     with pytest.raises(TypeError):
         len(infinite[0])
     with pytest.raises(ValueError, match="rank 2"):
@@ -173,9 +194,8 @@ def test_v2_flip_and_crop_keep_labels_aligned(tiny_spec: SceneSpec) -> None:
         np.testing.assert_allclose(out["boxes"].numpy(), expected, atol=1e-4)
         assert out["boxes"].canvas_size == crop and torch.equal(out["labels"], target["labels"])
         for mask, (x0, y0, x1, y1) in zip(masks, out["boxes"].numpy(), strict=True):
-            if mask.any():  # boxes stay the extent of their (cropped) masks
-                ys, xs = np.nonzero(mask)
-                assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x0, y0, x1, y1)
+            ys, xs = np.nonzero(mask)  # every mask pixel stays inside its box
+            assert ((xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)).all()
         points = target["keypoints"].numpy()
         # torchvision flips points as pixel indices: x -> W - 1 - x.
         want = np.stack([width - 1 - points[..., 0] - left, points[..., 1] - top], axis=-1)

@@ -5,11 +5,14 @@ trains a small CNN on the CPU for a fixed schedule and reports overall and per-c
 the real GTSRB test subset. No real image is used for training or model selection: the number of
 epochs is fixed and the last model is the one scored.
 
-    python tools/signs_check.py [--n 40000] [--epochs 6] [--seed 0] [--set PATH=VALUE ...]
+    python tools/signs_check.py [--n 20000] [--epochs 6] [--seed 0] [--set PATH=VALUE ...]
 
-The real set is read from ``../shared/data/gtsrb-test-32px-subset`` beside the repository unless
+About 8 minutes on one busy CPU core (rendering uses ``--workers`` processes, training one
+thread). The real set is read from ``../shared/data/gtsrb-test-32px-subset`` beside the repository unless
 ``--real`` says otherwise. ``--cache DIR`` keeps rendered sets (keyed by spec hash, seed and N) so
-that training-only variations do not render again.
+that training-only variations do not render again. ``--errors PNG`` draws the misclassified
+real images; ``--crop LO HI`` emulates a GTSRB-style crop-to-sign step (see
+``render_gtsrb_crop``).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ points in a unit-height box. A sample of handwriting is the skeleton moved by th
 3. proportions (where the waist of an 8 or the bar of a 4 sits), a smooth random elastic field,
    aspect, slant (shear) and rotation;
 4. a round pen whose width follows a smooth pressure profile along each stroke;
-5. anti-aliased rasterisation on a supersampled canvas, optional edge softness, area
-   downsampling and the ink's peak intensity.
+5. anti-aliased rasterisation on a supersampled canvas, area downsampling, optional edge
+   softness, sometimes a coarse capture (a low-resolution scan enlarged again) and the ink's
+   peak intensity.
 
 ``sample_style`` makes every draw (scalars, plus a ``detail_seed`` replayed for the many-valued
 ones); ``render_handwritten`` is deterministic given the style. The pair is the plan / render
@@ -60,6 +61,10 @@ class HandwritingParams:
         ink: peak ink intensity (1 = 255).
         softness: std of the Gaussian edge blur as a fraction of the digit's longer side
             (log-uniform), so that it does not depend on the rendering size.
+        resolution: pixels along the digit's longer side of a coarse capture (log-uniform):
+            the digit is area-averaged to that size and enlarged bilinearly, as a low-resolution
+            scan or a thumbnail would be.
+        coarse_p: probability of a coarse capture (otherwise ``resolution`` is None).
     """
 
     jitter: Range = (0.0, 0.05)
@@ -73,6 +78,8 @@ class HandwritingParams:
     pressure: Range = (0.0, 0.4)
     ink: Range = (0.7, 1.0)
     softness: Range = (0.003, 0.05)
+    resolution: Range = (6.0, 24.0)
+    coarse_p: float = 0.2
 
 
 def allographs(digit: str) -> tuple[Allograph, ...]:
@@ -119,6 +126,8 @@ def sample_style(digit: str, params: HandwritingParams, *, rng: np.random.Genera
         "pressure": _uniform(rng, params.pressure),
         "ink": _uniform(rng, params.ink),
         "softness": _log_uniform(rng, params.softness),
+        "resolution": (_log_uniform(rng, params.resolution)
+                       if rng.uniform() < params.coarse_p else None),
         "detail_seed": int(rng.integers(0, 2**63 - 1)),
     }
 
@@ -154,6 +163,14 @@ def _pen_radii(path: np.ndarray, pressure: float, detail: np.random.Generator) -
     cycles, phase = detail.uniform(0.5, 2.0), detail.uniform(0, 2 * math.pi)
     level = 1 + pressure * detail.uniform(-0.5, 0.5)
     return level + pressure * np.sin(2 * math.pi * cycles * arc / max(arc[-1], 1e-6) + phase)
+
+
+def _coarse(image: np.ndarray, factor: float) -> np.ndarray:
+    """``image`` captured at ``factor`` (< 1) of its resolution and enlarged back (bilinear)."""
+    h, w = image.shape
+    small = cv2.resize(image, (max(1, round(w * factor)), max(1, round(h * factor))),
+                       interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def render_handwritten(digit: str, style: dict[str, Any], size_px: int) -> np.ndarray:
@@ -193,6 +210,8 @@ def render_handwritten(digit: str, style: dict[str, Any], size_px: int) -> np.nd
                        interpolation=cv2.INTER_AREA)
     if blur > 0:  # after the area filter: the same blur at a fraction of the cost
         small = cv2.GaussianBlur(small, (0, 0), blur)
+    if style["resolution"] is not None and style["resolution"] < max(small.shape):
+        small = _coarse(small, style["resolution"] / max(small.shape))
     ink = np.round(small.astype(np.float32) * style["ink"]).astype(np.uint8)
     ys, xs = np.nonzero(ink)
     if len(xs) == 0:

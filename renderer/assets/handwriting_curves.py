@@ -78,21 +78,35 @@ def stroke_polyline(stroke: Stroke, jitter: float, closure: float, *,
     """
     points = np.array([p[:2] for p in stroke.points], np.float64)
     points = points + rng.normal(0.0, jitter, points.shape)
+    retrace = float(rng.uniform(0.0, 1.0))
     if stroke.closed:
         loop = _catmull_rom(points, closed=True)
-        length = float(np.linalg.norm(np.diff(loop, axis=0), axis=1).sum())
-        # an overshoot goes round the loop again, as the pen does
-        return _cut(np.vstack([loop, loop[1:]]), max(length + closure, 0.2 * length))
+        length = _length(loop)
+        if closure < 0:
+            return _cut(loop, max(length + closure, 0.2 * length))
+        # the pen goes round again for a while, then runs off along its heading
+        return _run_on(_cut(np.vstack([loop, loop[1:]]), length + retrace * closure),
+                       (1.0 - retrace) * closure)
     corners = [i for i, p in enumerate(stroke.points) if len(p) > 2 and p[2] is CORNER]
     bounds = [0, *(i for i in corners if 0 < i < len(points) - 1), len(points) - 1]
     pieces = [_catmull_rom(points[a: b + 1], closed=False) for a, b in itertools.pairwise(bounds)]
     path = np.vstack([pieces[0], *(piece[1:] for piece in pieces[1:])])
     if closure < 0:
-        length = float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
-        return _cut(path, max(length + closure, 0.6 * length))
+        return _cut(path, max(_length(path) + closure, 0.6 * _length(path)))
+    return _run_on(path, closure)
+
+
+def _length(path: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+
+
+def _run_on(path: np.ndarray, extra: float) -> np.ndarray:
+    """``path`` continued straight along its final heading for ``extra`` units (a late lift)."""
+    if extra <= 0:
+        return path
     heading = path[-1] - path[-2]
     heading /= max(float(np.linalg.norm(heading)), 1e-12)
-    return np.vstack([path, path[-1] + closure * heading])
+    return np.vstack([path, path[-1] + extra * heading])
 
 
 def elastic_warp(paths: list[np.ndarray], amplitude: float, *,

@@ -45,8 +45,11 @@ def run(args: argparse.Namespace) -> int:
     experiment = build_experiment(args.spec, changes)
     out = args.out or Path("out") / f"tune-{experiment.spec.stem}"
     if not args.verbose:
-        logging.getLogger("optuna").setLevel(logging.WARNING)  # its per-trial INFO lines
-    progress = trial_printer(args.budget, experiment.objective.metric, args.quiet)
+        import optuna
+
+        optuna.logging.set_verbosity(logging.WARNING)  # its per-trial INFO lines
+    # the budget's trials, then the original and tuned specs on held-out images
+    progress = trial_printer(args.budget + 2, experiment.objective.metric, args.quiet)
     result = run_tuning(experiment, out, budget=args.budget, workers=args.workers,
                         progress=progress)
     key = result.objective

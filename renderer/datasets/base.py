@@ -90,7 +90,7 @@ class LoadedSample:
         return None if self.mask_source is None else self.mask_source()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedDataset(Sequence[LoadedSample]):
     """A dataset on disk: ``len``, ``ds[i]`` (reads and decodes item ``i``), iteration.
 

@@ -111,8 +111,14 @@ def padded_keypoints(points: list[np.ndarray], k: int) -> np.ndarray | None:
     return out
 
 
-def _instance_masks(instance_map: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    return instance_map[None] == ids[:, None, None]
+def _instance_masks(instance_map: np.ndarray, ids: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(n, H, W) bool visible masks, comparing the id map only inside each object's box."""
+    masks = np.zeros((len(ids), *instance_map.shape), bool)
+    for k, (object_id, box) in enumerate(zip(ids, boxes, strict=True)):
+        x0, y0 = np.floor(box[:2]).astype(int)
+        x1, y1 = np.ceil(box[2:]).astype(int)
+        masks[k, y0:y1, x0:x1] = instance_map[y0:y1, x0:x1] == object_id
+    return masks
 
 
 def from_sample(sample: Sample) -> LoadedSample:
@@ -129,4 +135,4 @@ def from_sample(sample: Sample) -> LoadedSample:
         visibility=np.array([o.visibility for o in objects], np.float32),
         keypoints=padded_keypoints([o.keypoints for o in objects], k),
         meta={"plan": sample.plan},
-        mask_source=partial(_instance_masks, sample.instance_map, ids))
+        mask_source=partial(_instance_masks, sample.instance_map, ids, boxes))

@@ -26,6 +26,9 @@ class EvalConfig:
         extractor: registered feature extractor (see :mod:`renderer.evaluate.features`).
         weights: weights file of a pretrained extractor (None: the torch hub cache).
         device: ``None``/"auto" (GPU when present), "cpu", "cuda", ...
+        threads: CPU threads for torch and BLAS during the run (None: leave the process's
+            settings). BLAS threads spin while waiting, so on a machine busy with other work 1
+            is often several times faster than the default.
         batch_size: images per feature-extraction batch.
         seed: seeds every random choice of the run (subsets, bootstraps, folds, training).
         max_images: cap on images per side (None: all).
@@ -48,6 +51,7 @@ class EvalConfig:
     extractor: str = "randfeat"
     weights: Path | None = None
     device: str | None = None
+    threads: int | None = None
     batch_size: int = 256
     seed: int = 0
     max_images: int | None = None

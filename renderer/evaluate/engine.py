@@ -7,11 +7,15 @@ numbers of every other section unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
 
 from renderer.evaluate.c2st import c2st
 from renderer.evaluate.config import EvalConfig
@@ -43,6 +47,21 @@ def subsample_indices(n: int, cap: int | None, *, rng: np.random.Generator) -> n
     return np.sort(rng.choice(n, size=cap, replace=False))
 
 
+@contextlib.contextmanager
+def thread_limit(threads: int | None) -> Iterator[None]:
+    """Limit torch and BLAS/OpenMP to ``threads`` threads inside the block (None: no change)."""
+    if threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 class _Timer:
     """Logs how long each section took (timings stay out of the result: same inputs, same bytes)."""
 
@@ -71,6 +90,11 @@ def run_evaluation(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dic
     """
     if min(len(synthetic), len(real)) < 2:
         raise ValueError("the evaluation needs at least 2 images per side")
+    with thread_limit(config.threads):
+        return _evaluate(synthetic, real, config)
+
+
+def _evaluate(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dict[str, Any]:
     timer = _Timer()
     syn_idx = subsample_indices(len(synthetic), config.max_images,
                                 rng=_stream(config, "subsample/synthetic"))

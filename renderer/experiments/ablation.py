@@ -157,7 +157,8 @@ def run_ablation(experiment: Experiment, out: str | Path, *, workers: int = 1,
                                          reasons).encode("utf-8"))
     if rows:
         bar_chart([r.name for r in rows], [r.contribution for r in rows],
-                  f"contribution to the gap in {key} (positive: removing it closes the gap)",
+                  f"contribution to the gap in {key}\n(red: removing the randomizer narrows "
+                  "the gap; blue: it helps)",
                   f"Ablation of {base.path.name} ({experiment.n} images per variant)",
                   out / "ablation.png")
     write_json_atomic(out / "summary.json", {

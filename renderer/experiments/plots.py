@@ -114,7 +114,8 @@ def metrics_grid(records: Sequence[dict[str, Any]], axis: str, axes: Sequence[st
 def bar_chart(labels: Sequence[str], values: Sequence[tuple[float, float, float]], xlabel: str,
               title: str, path: Path) -> None:
     """Horizontal bars (first label on top) with intervals into ``path``."""
-    fig = Figure(figsize=(7.0, 0.4 * len(labels) + 1.5))
+    height = 0.35 * len(labels) + 1.6
+    fig = Figure(figsize=(8.0, height))
     ax = fig.add_subplot()
     ys = list(range(len(labels)))[::-1]
     centre = [v[0] for v in values]
@@ -124,8 +125,12 @@ def bar_chart(labels: Sequence[str], values: Sequence[tuple[float, float, float]
     ax.barh(ys, centre, xerr=err, color=colours, capsize=3)
     ax.set_yticks(ys, labels, fontsize=8)
     ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(xlabel, fontsize=9)
     ax.set_title(title, fontsize=9)
     ax.grid(axis="x", alpha=0.3)
-    fig.subplots_adjust(left=0.45, right=0.97)
+    ax.tick_params(axis="x", labelsize=8)
+    longest = max((len(label) for label in labels), default=10)
+    # margins in inches turned into figure fractions: room for long names and a 2-line label
+    fig.subplots_adjust(left=min(0.6, (0.3 + 0.065 * longest) / 8.0), right=0.97,
+                        bottom=0.75 / height, top=1 - 0.4 / height)
     save_figure(fig, path)

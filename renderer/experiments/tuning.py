@@ -175,13 +175,15 @@ def run_tuning(experiment: Experiment, out: str | Path, *, budget: int = 50, wor
         best = TrialStore(out).load(study.best_trial.user_attrs["key"])
         tuned = _values(ranges, study.best_trial.params)
         held_out = dataclasses.replace(setup, seed=experiment.seed + 1)
-        before, after = run_trials(
-            [Trial("original (held-out seed)", {}, base.data, base_hash),
-             Trial("tuned (held-out seed)", tuned, apply_parameters(base.data, tuned), base_hash)],
-            TrialRun(out, held_out, workers), progress, pool)
+        tuned_data = apply_parameters(base.data, tuned)
+        pair = [Trial("original (held-out seed)", {}, base.data, base_hash)]
+        if tuned_data != base.data:  # else the search kept the original ranges
+            pair.append(Trial("tuned (held-out seed)", tuned, tuned_data, base_hash))
+        compared = run_trials(pair, TrialRun(out, held_out, workers), progress, pool)
+        before, after = compared[0], compared[-1]
 
     write_csv(out / "tuning.csv", *trial_rows(records, [r.knob.path for r in ranges]))
-    write_spec(out / "tuned.yaml", apply_parameters(base.data, tuned), base,
+    write_spec(out / "tuned.yaml", tuned_data, base,
                f"Tuned by synth tune for {key} ({experiment.objective.direction}) over "
                f"{len(records)} trials")
     write_history(out / "history.png", records, key, experiment.objective.direction)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from threadpoolctl import threadpool_limits
+
+from renderer.evaluate.engine import thread_limit
 
 
-@pytest.fixture(autouse=True)
-def _single_threaded_blas() -> Iterator[None]:
-    """Run BLAS on one thread in these tests.
+@pytest.fixture(autouse=True, scope="module")
+def _single_threaded() -> Iterator[None]:
+    """Run torch and BLAS on one thread in each test module (restored after it).
 
-    OpenBLAS threads spin while they wait: on a busy two-core machine the small matrix problems
-    of these tests then take several times longer (and burn several times the CPU) than on one
-    thread. The library itself leaves thread counts to the caller.
+    Their threads spin while they wait: on a busy two-core machine the small problems of these
+    tests then take several times longer (and burn several times the CPU) than on one thread.
+    The library itself leaves thread counts to the caller (``EvalConfig.threads``).
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with thread_limit(1):
         yield

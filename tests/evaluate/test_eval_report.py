@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from eval_helpers import FAST_CONFIG, HOSTILE, digit_sets, make_set
 
 from renderer.evaluate import (
@@ -82,10 +83,19 @@ def test_same_inputs_give_the_same_bytes(tmp_path: Path) -> None:
 def test_unlabelled_sets_skip_label_sections() -> None:
     real, other = digit_sets()
     strip_labels = [make_set(s.images[:60]) for s in (real, other)]
+    threads = torch.get_num_threads()
     result = run_evaluation(*strip_labels, EvalConfig(fid_bootstrap=2, kid_subsets=2,
-                                                      kid_bootstrap=5, c2st_bootstrap=5))
+                                                      kid_bootstrap=5, c2st_bootstrap=5,
+                                                      threads=1))
+    assert torch.get_num_threads() == threads  # the run's thread limit is undone
     assert result["tstr"] is None and result["label_stats"] is None
     assert "tstr_gap" not in result["summary"]
+
+
+def test_tiny_sets_are_refused() -> None:
+    image = np.zeros((8, 8, 1), np.uint8)
+    with pytest.raises(ValueError, match="at least 2 images"):
+        run_evaluation(make_set([image]), make_set([image, image]), FAST_CONFIG)
 
 
 def test_gates(evaluated: tuple[dict, Path]) -> None:
