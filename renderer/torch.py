@@ -18,7 +18,8 @@ Items of detection sets: ``image`` is a ``tv_tensors.Image`` (C, H, W) uint8 and
 - ``labels``: (n,) int64 = class index + 1, because torchvision detection models reserve 0 for
   the background (class name: ``dataset.class_names[label - 1]``);
 - ``masks``: ``tv_tensors.Mask`` (n, H, W) uint8 visible instance masks (absent when the source
-  has no masks, e.g. YOLO boxes);
+  has no masks, e.g. YOLO boxes, or with ``masks=False``, which saves making them and shipping
+  them from workers when the model has no mask head);
 - ``visibility``: (n,) float32 visible / whole-object pixels (1.0 where the source has none);
 - ``keypoints``: ``tv_tensors.KeyPoints`` (n, k, 2) and ``keypoint_visibility`` (n, k) float32
   COCO flags (0 absent, 1 hidden, 2 visible), present when the scene's classes have keypoints;
@@ -65,7 +66,7 @@ def _as_spec(spec: str | Path | SceneSpec) -> SceneSpec:
     return spec if isinstance(spec, SceneSpec) else load_spec(spec)
 
 
-def to_torch(record: LoadedSample, task: str) -> tuple[tv_tensors.Image, Any]:
+def to_torch(record: LoadedSample, task: str, masks: bool = True) -> tuple[tv_tensors.Image, Any]:
     """Convert one record to ``(image, target)`` for ``task`` (see the module docstring).
 
     Classification gives ``(image, class_index)``; unlabeled sets ``(image, {image_id, plan})``.
@@ -87,9 +88,9 @@ def to_torch(record: LoadedSample, task: str) -> tuple[tv_tensors.Image, Any]:
         "image_id": record.image_id,
         "plan": record.meta.get("plan") or {},
     }
-    masks = record.masks()
-    if masks is not None:
-        target["masks"] = tv_tensors.Mask(torch.from_numpy(masks.view(np.uint8)))
+    instance_masks = record.masks() if masks else None
+    if instance_masks is not None:
+        target["masks"] = tv_tensors.Mask(torch.from_numpy(instance_masks.view(np.uint8)))
     if record.keypoints is not None:
         points = record.keypoints
         target["keypoints"] = tv_tensors.KeyPoints(torch.from_numpy(points[..., :2].copy()),
@@ -118,10 +119,11 @@ class _Rendered:
     """Shared body of the synthetic datasets: spec, seed, transforms; renders item ``index``."""
 
     def __init__(self, spec: str | Path | SceneSpec, seed: int | None,
-                 transforms: Transforms | None) -> None:
+                 transforms: Transforms | None, masks: bool) -> None:
         self.spec = _as_spec(spec)
         self.seed = self.spec.seed if seed is None else int(seed)
         self.transforms = transforms
+        self.masks = masks
         self.class_names = class_table(self.spec).names
 
     def render(self, index: int) -> tuple[Any, Any]:
@@ -132,7 +134,7 @@ class _Rendered:
             raise UnlabeledSampleError(
                 f"sample {index} (seed {self.seed}) has no class: its labeled object could not be "
                 "placed (see 'dropped' in its plan); loosen the layer's pose limits")
-        item = to_torch(record, self.spec.task)
+        item = to_torch(record, self.spec.task, self.masks)
         return self.transforms(*item) if self.transforms is not None else item
 
 
@@ -149,13 +151,16 @@ class SyntheticDataset(Dataset, _Rendered):
         seed: run seed (default: the spec's ``seed``).
         transforms: called as ``transforms(image, target)``.
         start: index of item 0.
+        masks: include instance masks; False skips making them and passing them between
+            processes (detectors without a mask head).
     """
 
     def __init__(self, spec: str | Path | SceneSpec, length: int, seed: int | None = None,
-                 transforms: Transforms | None = None, start: int = 0) -> None:
+                 transforms: Transforms | None = None, start: int = 0,
+                 masks: bool = True) -> None:
         if length < 0 or start < 0:
             raise ValueError("length and start must be >= 0")
-        _Rendered.__init__(self, spec, seed, transforms)
+        _Rendered.__init__(self, spec, seed, transforms, masks)
         self.length, self.start = int(length), int(start)
 
     def __len__(self) -> int:
@@ -228,12 +233,14 @@ class SyntheticStream(IterableDataset, _Rendered):
         rank, world_size: this process's share; default: ``torch.distributed`` when it is
             initialised when the stream is created, else 0 and 1.
         transforms: called as ``transforms(image, target)``.
+        masks: include instance masks (see ``SyntheticDataset``).
     """
 
     def __init__(self, spec: str | Path | SceneSpec, seed: int | None = None,
                  epoch_size: int | None = None, start: int = 0, rank: int | None = None,
-                 world_size: int | None = None, transforms: Transforms | None = None) -> None:
-        _Rendered.__init__(self, spec, seed, transforms)
+                 world_size: int | None = None, transforms: Transforms | None = None,
+                 masks: bool = True) -> None:
+        _Rendered.__init__(self, spec, seed, transforms, masks)
         default_rank, default_world = _distributed()
         self.rank = default_rank if rank is None else int(rank)
         self.world_size = default_world if world_size is None else int(world_size)
@@ -284,13 +291,15 @@ class LoadedTorchDataset(Dataset):
     """A dataset on disk (``renderer.datasets.load``) as ``(image, target)`` items.
 
     Items have the same structure as ``SyntheticDataset``'s; unlabeled image folders give
-    ``(image, {"image_id": ..., "plan": {}})``. ``format`` forces a format (default: detected).
+    ``(image, {"image_id": ..., "plan": {}})``. ``format`` forces a format (default: detected);
+    ``masks=False`` leaves masks out (they are then never decoded).
     """
 
     def __init__(self, path: str | Path, transforms: Transforms | None = None,
-                 format: str | None = None) -> None:
+                 format: str | None = None, masks: bool = True) -> None:
         self.records = load(path, format)
         self.transforms = transforms
+        self.masks = masks
         self.class_names = self.records.class_names
         self.task = self.records.task
 
@@ -298,12 +307,12 @@ class LoadedTorchDataset(Dataset):
         return len(self.records)
 
     def __getitem__(self, i: int) -> tuple[Any, Any]:
-        item = to_torch(self.records[i], self.task)
+        item = to_torch(self.records[i], self.task, self.masks)
         return self.transforms(*item) if self.transforms is not None else item
 
 
 def loader_dataset(path: str | Path, transforms: Transforms | None = None,
-                   format: str | None = None) -> LoadedTorchDataset:
+                   format: str | None = None, masks: bool = True) -> LoadedTorchDataset:
     """A torch Dataset over a rendered or real set on disk, shaped like ``SyntheticDataset``.
 
     Example::
@@ -311,9 +320,9 @@ def loader_dataset(path: str | Path, transforms: Transforms | None = None,
         real = loader_dataset("data/mnist-test")          # (image (1, 28, 28) uint8, label)
         disk = loader_dataset("out/quickstart")           # (image, target) as on the fly
     """
-    return LoadedTorchDataset(path, transforms, format)
+    return LoadedTorchDataset(path, transforms, format, masks)
 
 
 __all__ = ["EPOCH_STRIDE", "LoadedTorchDataset", "SyntheticDataset", "SyntheticStream",
-           "UnlabeledSampleError",
-           "collate_detection", "keypoints_xyv", "loader_dataset", "to_torch"]
+           "UnlabeledSampleError", "collate_detection", "keypoints_xyv", "loader_dataset",
+           "to_torch"]

@@ -1,6 +1,7 @@
 """DataLoader benchmark: rendering on the fly vs reading the same images from disk.
 
     python tools/bench_loader.py [--n 192] [--spec scenes/quickstart.yaml] [--passes 3]
+        [--no-masks]
 
 Images/s of ``renderer.torch.SyntheticDataset`` and of a disk dataset reading the same images
 (``torchvision.io.decode_jpeg`` + pre-parsed COCO boxes, labels and RLE masks, the same target
@@ -42,8 +43,9 @@ BATCH = 32
 class DiskDetection(Dataset):
     """The rendered COCO set read the way a torchvision pipeline would: decode_jpeg + targets."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, masks: bool) -> None:
         self.entries: tuple[CocoEntry, ...] = tuple(load(out, "coco").entries)
+        self.masks = masks
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -53,13 +55,15 @@ class DiskDetection(Dataset):
         image = tv_tensors.Image(decode_jpeg(read_file(str(entry.file))))
         size = (image.shape[1], image.shape[2])
         objects = entry.objects
-        masks = decode_segmentations(objects.segmentations or (), *size)
-        return image, {
+        target = {
             "boxes": tv_tensors.BoundingBoxes(torch.from_numpy(objects.boxes), format="XYXY",
                                               canvas_size=size),
             "labels": torch.from_numpy(objects.category_ids + 1),
-            "masks": tv_tensors.Mask(torch.from_numpy(masks.view("uint8"))),
             "image_id": entry.image_id}
+        if self.masks:
+            masks = decode_segmentations(objects.segmentations or (), *size)
+            target["masks"] = tv_tensors.Mask(torch.from_numpy(masks.view("uint8")))
+        return image, target
 
 
 def uss_rss_kib() -> tuple[int, int]:
@@ -147,21 +151,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=ROOT / "scenes" / "quickstart.yaml")
     parser.add_argument("--n", type=int, default=192, help="images per pass (default 192)")
     parser.add_argument("--passes", type=int, default=3, help="timed passes (median)")
+    parser.add_argument("--no-masks", dest="masks", action="store_false",
+                        help="targets without instance masks (boxes and labels only), both sides")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print("command:", shlex.join([Path(sys.executable).name, *sys.argv]), flush=True)
     started = time.perf_counter()
     spec = load_spec(args.spec)
     results: dict[str, Any] = {"spec": str(args.spec), "n": args.n, "batch": BATCH,
+                               "masks": args.masks,
                                "canvas": [spec.canvas.width, spec.canvas.height]}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "disk"
         t0 = time.perf_counter()
         run_dataset(spec, RunConfig(out=out, n=args.n, seed=0, format="coco", workers=1))
         results["render_to_disk_img_s"] = round(args.n / (time.perf_counter() - t0), 1)
-        datasets = {"on_the_fly": SyntheticDataset(spec, length=args.n, seed=0),
-                    "disk_decode_jpeg": DiskDetection(out),
-                    "disk_loader_dataset": loader_dataset(out)}
+        datasets = {"on_the_fly": SyntheticDataset(spec, length=args.n, seed=0, masks=args.masks),
+                    "disk_decode_jpeg": DiskDetection(out, args.masks),
+                    "disk_loader_dataset": loader_dataset(out, masks=args.masks)}
         for workers in (0, 2):
             r = rates(datasets, workers, args.passes)
             r["ratio_on_the_fly_vs_disk"] = round(r["on_the_fly"] / r["disk_decode_jpeg"], 3)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import shlex
 import sys
@@ -38,6 +39,8 @@ from renderer.effects.mnist_normalize import mnist_normalize  # noqa: E402
 from renderer.rng import stream  # noqa: E402
 
 DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist-test"
+GENERATOR_SOURCES = [*(ROOT / "renderer" / "assets").glob("handwriting*.py"),
+                     ROOT / "renderer" / "effects" / "mnist_normalize.py"]
 
 
 def render_digits(n: int, seed: int, size_px: int, params: HandwritingParams
@@ -49,6 +52,25 @@ def render_digits(n: int, seed: int, size_px: int, params: HandwritingParams
         digit = str(labels[i])
         style = sample_style(digit, params, rng=stream(seed, i, "handwriting"))
         images[i] = mnist_normalize(render_handwritten(digit, style, size_px))
+    return images, labels
+
+
+def cached_digits(cache: Path | None, n: int, seed: int, size_px: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``render_digits`` with default params, kept in ``cache`` under a key of everything that
+    decides the pixels (the generator's source files, n, seed, size)."""
+    if cache is None:
+        return render_digits(n, seed, size_px, HandwritingParams())
+    digest = hashlib.sha256(f"{n}/{seed}/{size_px}".encode())
+    for path in sorted(GENERATOR_SOURCES):
+        digest.update(path.read_bytes())
+    path = cache / f"handwriting-{digest.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as data:
+            return data["images"], data["labels"]
+    images, labels = render_digits(n, seed, size_px, HandwritingParams())
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, images=images, labels=labels)
     return images, labels
 
 
@@ -77,14 +99,18 @@ def load_sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
     return images, data.target.astype(np.int64)
 
 
-def small_cnn(generator: torch.Generator) -> nn.Module:
-    """Two conv blocks and a linear head (about 0.25 M parameters), initialised from ``generator``."""
+def small_cnn(generator: torch.Generator, channels: int = 16) -> nn.Module:
+    """Two conv blocks and a linear head, initialised from ``generator``.
+
+    ``channels`` (first block; the second has twice as many) = 16 gives about 0.23 M parameters.
+    """
     def block(cin: int, cout: int) -> list[nn.Module]:
         return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
-    model = nn.Sequential(*block(1, 16), *block(16, 16), nn.MaxPool2d(2),
-                          *block(16, 32), *block(32, 32), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    c1, c2 = channels, 2 * channels
+    model = nn.Sequential(*block(1, c1), *block(c1, c1), nn.MaxPool2d(2),
+                          *block(c1, c2), *block(c2, c2), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(c2 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
     for module in model.modules():  # local generator: the global torch RNG stays untouched
         if isinstance(module, nn.Conv2d | nn.Linear):
             nn.init.kaiming_uniform_(module.weight, nonlinearity="relu", generator=generator)
@@ -176,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size-px", type=int, default=40, help="render size before normalising")
     parser.add_argument("--threads", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--channels", type=int, default=16, help="width of the CNN's first block")
+    parser.add_argument("--cache", type=Path,
+                        help="folder keeping rendered sets, keyed by the generator's source")
     parser.add_argument("--mnist", type=Path, default=DEFAULT_MNIST)
     parser.add_argument("--grid", type=Path, help="write a PNG grid of rendered samples here")
     parser.add_argument("--json", type=Path, help="write the figures as JSON here")
@@ -186,13 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(1)
     started = time.perf_counter()
-    images, labels = render_digits(args.n, args.seed, args.size_px, HandwritingParams())
+    images, labels = cached_digits(args.cache, args.n, args.seed, args.size_px)
     render_s = time.perf_counter() - started
     print(f"rendered {args.n} digits in {render_s:.1f} s", flush=True)
     if args.grid:
         save_grid(images, labels, args.grid)
     generator = torch.Generator().manual_seed(args.seed)
-    model = small_cnn(generator)
+    model = small_cnn(generator, args.channels)
     train_started = time.perf_counter()
     train(model, images, labels, args.epochs, args.batch, generator)
     train_s = time.perf_counter() - train_started
