@@ -22,7 +22,7 @@ YAML (as an asset of a classification scene)::
       kind: handwriting
       digits: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
       slant: [-0.3, 0.6]
-      width: [0.06, 0.2]
+      width: [0.06, 0.24]
 """
 
 from __future__ import annotations
