@@ -24,8 +24,15 @@ def class_table(spec: SceneSpec) -> ClassTable:
     """Classes of every labeled layer in declaration order (checks that the assets exist).
 
     Classes whose names are all digits sort numerically first when every class is numeric, so
-    ``0``..``9`` and GTSRB ids ``00``..``42`` get the index equal to their number.
+    ``0``..``9`` and GTSRB ids ``00``..``42`` get the index equal to their number. The table is
+    cached on the spec: every rendered sample needs it, and building it reads asset folders.
     """
+    if spec._class_table is None:
+        spec._class_table = _build_class_table(spec)
+    return spec._class_table
+
+
+def _build_class_table(spec: SceneSpec) -> ClassTable:
     names: list[str] = []
     keypoints: dict[str, tuple[str, ...]] = {}
     for layer in spec.objects:

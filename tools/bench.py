@@ -64,9 +64,11 @@ def _one_core(spec_path: Path, n: int, passes: int) -> dict[str, float]:
 
 def _cli(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Run ``synth`` in a subprocess; return wall seconds and the child's peak RSS (KiB)."""
-    code = ("import resource, sys, time; from renderer.cli import main; rc = main(sys.argv[1:]); "
-            "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-            "'TORCH', 'torch' in sys.modules, file=sys.stderr); sys.exit(rc)")
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork + exec, so a child would report
+    # this (larger) benchmark process's peak instead of its own
+    code = ("import sys; from renderer.cli import main; rc = main(sys.argv[1:]); "
+            "hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]; "
+            "print('PEAK', hwm, 'TORCH', 'torch' in sys.modules, file=sys.stderr); sys.exit(rc)")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
                           text=True, check=True)

@@ -162,16 +162,22 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
 
     if light is not None:
         apply_shadow(frame, whole_alpha, (whole.x0, whole.y0), light)
-    region = whole.grow(_blend_margin(blend)).clip(width, height)
-    alpha = _warp(raster.alpha, matrix, region)
+    margin = _blend_margin(blend)
+    region = whole.grow(margin).clip(width, height)
+    if margin == 0:  # the region is the visible part of the whole warp: reuse it
+        alpha = whole_alpha[region.y0 - whole.y0:region.y1 - whole.y0,
+                            region.x0 - whole.x0:region.x1 - whole.x0]
+    else:
+        alpha = _warp(raster.alpha, matrix, region)
     prem = _jitter_hsv(_fill(raster, matrix, region, alpha, material), material)
     if light is not None:
         prem = shade(prem, region.x0, region.y0, (x0 + x1) / 2, (y0 + y1) / 2,
                      max(x1 - x0, y1 - y0) / 2, light)
     a, prem = _apply_blend(alpha, prem, blend)
     roi = frame[region.y0:region.y1, region.x0:region.x1]
-    composited = roi.astype(np.float32) * (1 - a[..., None]) + prem
-    composited = np.clip(composited, 0, 255, out=composited).round().astype(np.uint8)
+    # OpenCV's saturating add rounds and clips to uint8 in the same pass as the sum
+    behind = cv2.multiply(roi, cv2.merge([1 - a] * 3), dtype=cv2.CV_32F)
+    composited = cv2.add(behind, prem, dtype=cv2.CV_8U)
     if blend["mode"] == "poisson":
         _poisson(frame, region, composited, alpha)
     else:

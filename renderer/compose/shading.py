@@ -13,6 +13,9 @@ import cv2
 import numpy as np
 
 _SHADOW_LENGTH = 0.12  # shadow offset per unit cot(elevation), as a fraction of object size
+# Wide blurs run on a grid coarsened by a power of two, keeping at least this sigma (px) there:
+# a soft shadow has no detail to lose, and the blur costs 4-5x less (max error ~3% of full scale).
+_MIN_COARSE_SIGMA = 1.25
 
 
 def _direction(light: dict[str, Any]) -> tuple[float, float]:
@@ -61,7 +64,20 @@ def apply_shadow(frame: np.ndarray, alpha: np.ndarray, origin: tuple[int, int],
     a = cv2.copyMakeBorder(alpha, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
     a = a[cy0 - (y0 - m):cy1 - (y0 - m), cx0 - (x0 - m):cx1 - (x0 - m)]
     if blur > 0:
-        a = cv2.GaussianBlur(a, (0, 0), blur)
+        a = _soft(a, blur)
     keep = cv2.subtract(255, cv2.multiply(a, light["shadow_opacity"]))  # uint8, 255 = no shadow
     roi = frame[cy0:cy1, cx0:cx1]
     roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), scale=1 / 255)
+
+
+def _soft(alpha: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of ``alpha`` (uint8) with ``sigma`` px, on a coarser grid when sigma is wide."""
+    factor = 1
+    while sigma / (2 * factor) >= _MIN_COARSE_SIGMA and min(alpha.shape) >= 8 * factor:
+        factor *= 2
+    if factor == 1:
+        return cv2.GaussianBlur(alpha, (0, 0), sigma)
+    h, w = alpha.shape
+    small = cv2.resize(alpha, (-(-w // factor), -(-h // factor)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -85,6 +85,8 @@ class SceneSpec(SpecModel):
 
     _context: SceneContext = PrivateAttr(default_factory=SceneContext)
     _hash: str | None = PrivateAttr(default=None)
+    # derived from the spec and its context, cached by renderer.classes.class_table
+    _class_table: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _names_and_task(self) -> SceneSpec:
@@ -122,6 +124,7 @@ class SceneSpec(SpecModel):
         """A copy of this spec resolving paths through ``ctx``."""
         spec = self.model_copy()
         spec._context = ctx
+        spec._class_table = None  # asset folders may resolve differently under ctx
         return spec
 
     def to_data(self) -> dict[str, Any]:
