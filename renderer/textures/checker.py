@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import cv2
 import numpy as np
 
 from renderer.spec.params import FloatParam
 from renderer.textures.base import TEXTURES, TwoColorParams, sample_colors
-from renderer.textures.stripes import oriented_coordinates
+from renderer.textures.periodic import checker_field
 
 
 class CheckerParams(TwoColorParams):
@@ -43,8 +42,5 @@ class Checker:
 
     @staticmethod
     def field(record: dict[str, Any], height: int, width: int) -> np.ndarray:
-        u, v = oriented_coordinates(height, width, record["angle"])
-        cu = np.floor(u / record["cell"] + record["offset"][0])
-        cv = np.floor(v / record["cell"] + record["offset"][1])
-        hard = (np.mod(cu + cv, 2) == 0).astype(np.float32)
-        return cv2.GaussianBlur(hard, (0, 0), 0.6)
+        return checker_field(height, width, record["cell"], record["angle"],
+                             (record["offset"][0], record["offset"][1]))
