@@ -14,6 +14,7 @@ import numpy as np
 
 from renderer.assets.base import AssetRaster
 from renderer.compose.geometry import footprint, transform_points
+from renderer.compose.poisson import poisson_blend
 from renderer.compose.shading import apply_shadow, shade
 from renderer.effects.blur import line_kernel
 from renderer.textures.base import render_texture
@@ -118,23 +119,6 @@ def _apply_blend(alpha: np.ndarray, prem: np.ndarray, blend: dict[str, Any]) -> 
     return a, prem
 
 
-def _poisson(frame: np.ndarray, region: _Region, composited: np.ndarray,
-             alpha: np.ndarray) -> None:
-    """Gradient-domain blend of the composited region into the frame (in place)."""
-    mask = cv2.dilate((alpha > 0).astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
-    if not mask.any():
-        return
-    pad = 2  # keep the mask off the destination's border, as seamlessClone requires
-    dst = cv2.copyMakeBorder(frame[region.y0:region.y1, region.x0:region.x1], pad, pad, pad, pad,
-                             cv2.BORDER_REFLECT)
-    src = cv2.copyMakeBorder(composited, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    mask = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-    x, y, w, h = cv2.boundingRect(mask)
-    mask[:1], mask[-1:], mask[:, :1], mask[:, -1:] = 0, 0, 0, 0
-    out = cv2.seamlessClone(src, dst, mask, (x + w // 2, y + h // 2), cv2.NORMAL_CLONE)
-    frame[region.y0:region.y1, region.x0:region.x1] = out[pad:-pad, pad:-pad]
-
-
 def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: AssetRaster,
                  matrix: np.ndarray, material: dict[str, Any], blend: dict[str, Any],
                  light: dict[str, Any] | None) -> PastedObject | None:
@@ -178,10 +162,7 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
     # OpenCV's saturating add rounds and clips to uint8 in the same pass as the sum
     behind = cv2.multiply(roi, cv2.merge([1 - a] * 3), dtype=cv2.CV_32F)
     composited = cv2.add(behind, prem, dtype=cv2.CV_8U)
-    if blend["mode"] == "poisson":
-        _poisson(frame, region, composited, alpha)
-    else:
-        roi[:] = composited
+    roi[:] = poisson_blend(roi, composited, alpha) if blend["mode"] == "poisson" else composited
 
     ids = id_map[visible.y0:visible.y1, visible.x0:visible.x1]
     ids[amodal] = object_id
