@@ -1,7 +1,7 @@
 """Render-core benchmark (scenes/bench.yaml): throughput per core, JPEG-encode ratio, scaling,
 time to first image, peak memory.
 
-    python tools/bench.py [--n 300] [--spec scenes/bench.yaml]
+    python tools/bench.py [--n 300] [--passes 3] [--scale-n 2000] [--spec scenes/bench.yaml]
 
 Figures are medians of repeated passes; ratios are measured in the same run, because machines are
 shared and noisy. CPU time (process_time) is reported next to wall time: on a busy machine it is
@@ -101,12 +101,15 @@ def main() -> None:
     parser.add_argument("--spec", type=Path, default=ROOT / "scenes" / "bench.yaml")
     parser.add_argument("--n", type=int, default=300, help="images per pass")
     parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--scale-n", type=int, default=2000,
+                        help="images of the 1- vs 2-worker CLI runs (long enough that process "
+                             "start-up, a fixed cost, does not dominate)")
     args = parser.parse_args()
     env = dict(os.environ)
 
     r = _one_core(args.spec, args.n, args.passes)
     with tempfile.TemporaryDirectory() as tmp:
-        n2 = 2 * args.n
+        n2 = args.scale_n
         base = ["render", str(args.spec), "-n", str(n2), "--quiet"]
         w1, _ = _cli([*base, "-o", f"{tmp}/w1", "--workers", "1"], env)
         w2, _ = _cli([*base, "-o", f"{tmp}/w2", "--workers", "2"], env)
