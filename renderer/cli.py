@@ -15,6 +15,14 @@ from renderer.commands import COMMANDS
 from renderer.version import __version__
 
 
+class _CliFormatter(logging.Formatter):
+    """Log lines as ``synth: message``, warnings as ``synth: warning: message``."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        tag = "warning: " if record.levelno >= logging.WARNING else ""
+        return f"synth: {tag}{record.getMessage()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -37,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags = [a for a in argv if a in ("--debug", "-v", "--verbose")]
     rest = [a for a in argv if a not in flags]
     args = parser.parse_args(flags + rest)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="synth: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_CliFormatter())
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

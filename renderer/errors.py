@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renderer.datasets.base import DatasetError
 from renderer.io import OutputError
 from renderer.resources import AssetError
 from renderer.spec.load import SpecError
@@ -14,7 +15,7 @@ def one_line(exc: BaseException) -> str:
     """The user-facing message of an exception, on one line."""
     if isinstance(exc, SpecError):
         return f"{exc.source}: " + "; ".join(exc.problems)
-    if isinstance(exc, AssetError | OutputError):
+    if isinstance(exc, AssetError | OutputError | DatasetError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "out of memory"

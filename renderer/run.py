@@ -16,7 +16,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -30,6 +30,7 @@ from renderer.io import (
     write_json_atomic,
 )
 from renderer.render import render_sample
+from renderer.resources import bad_assets, warn_skipped
 from renderer.spec.scene import SceneSpec
 from renderer.version import __version__
 from renderer.writers import WRITERS, DatasetInfo
@@ -51,7 +52,9 @@ class RunConfig:
     """How to render: output folder, which indices, format, parallelism.
 
     ``indices`` renders exactly those sample indices (e.g. ``--index 17``) instead of
-    ``range(start, start + n)``.
+    ``range(start, start + n)``. ``options`` are recorded with the run (a resume must match):
+    writer options such as ``yolo_mode``, and ``skip_bad_assets`` (leave unusable asset files out
+    of their pools; the spec's context carries it to every worker).
     """
 
     out: Path
@@ -211,6 +214,8 @@ def run_dataset(spec: SceneSpec, config: RunConfig,
                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Render the dataset described by ``config``; returns the manifest (also written to disk)."""
     started = time.perf_counter()
+    spec, config = _skip_option(spec, config)
+    warn_skipped(bad_assets(spec, spec.context))  # every pool checked before anything is written
     classes = class_table(spec)
     info = DatasetInfo(class_names=classes.names, keypoint_names=classes.keypoint_names,
                        image_format=spec.output.image_format, task=spec.task,
@@ -255,6 +260,14 @@ def run_dataset(spec: SceneSpec, config: RunConfig,
                           "fix permissions, then rerun with --resume") from None
 
 
+def _skip_option(spec: SceneSpec, config: RunConfig) -> tuple[SceneSpec, RunConfig]:
+    """``skip_bad_assets`` from either the options or the spec's context, set in both."""
+    if not (config.options.get("skip_bad_assets") or spec.context.skip_bad_assets):
+        return spec, config
+    return (spec.with_context(replace(spec.context, skip_bad_assets=True)),
+            replace(config, options={**config.options, "skip_bad_assets": True}))
+
+
 def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
              shards: list[Sequence[int]], elapsed: float) -> dict[str, Any]:
     """Merge shard parts into the final files and write ``manifest.json``.
@@ -270,6 +283,7 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
         for k in ids:
             fh.write(part_path(out, "plans", k).read_text(encoding="utf-8"))
     remove_stale_temps(out)  # of workers killed mid-write whose shards were retried
+    skipped = [asdict(item) for item in bad_assets(spec, spec.context)]  # pools are cached
     manifest = {
         "synth_version": __version__,
         "spec_hash": spec.spec_hash(),
@@ -282,6 +296,7 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
         "class_names": list(info.class_names),
         "keypoint_names": {name: list(points) for name, points in info.keypoint_names.items()},
         "elapsed_s": round(elapsed, 3),
+        "skipped_assets": {"count": len(skipped), "files": skipped},
         "shards": records,
         "spec": spec.to_data(),
     }

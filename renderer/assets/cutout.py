@@ -17,19 +17,27 @@ YAML::
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze, shrink
-from renderer.resources import AssetError, SceneContext
+from renderer.resources import (
+    AssetError,
+    SceneContext,
+    SkippedAsset,
+    read_image,
+    register_pool,
+    usable_files,
+)
 from renderer.spec.base import SpecModel
 
 IMAGE_SUFFIXES = (".png", ".webp", ".tif", ".tiff")
-MAX_PIXELS = 64_000_000  # refuse decompression bombs before decoding them
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
 class CutoutParams(SpecModel):
@@ -41,42 +49,55 @@ class CutoutParams(SpecModel):
     balance: Literal["classes", "files"] = "classes"
 
 
+@dataclass(frozen=True)
+class CutoutIndex:
+    """Usable files per class (references as the spec names them) and the files left out."""
+
+    files: dict[str, tuple[str, ...]]
+    skipped: tuple[SkippedAsset, ...]
+
+
 @lru_cache(maxsize=64)
-def _index(params: CutoutParams, ctx: SceneContext) -> dict[str, tuple[str, ...]]:
+def _index(params: CutoutParams, ctx: SceneContext) -> CutoutIndex:
+    """The pool: every file of every class, each decoded once here (see ``usable_files``).
+
+    A class whose files are all bad is an error even with ``skip_bad_assets``: dropping it would
+    shift the class indices of the others.
+    """
     root = ctx.resolve(params.dir, "cutout folder")
     if not root.is_dir():
         raise AssetError(f"cutout folder {params.dir!r} is not a folder")
     found = {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
     wanted = params.classes if params.classes is not None else tuple(found)
-    index: dict[str, tuple[str, ...]] = {}
+    files: dict[str, tuple[str, ...]] = {}
+    skipped: list[SkippedAsset] = []
+    prefix = params.dir.rstrip("/")
     for cls in wanted:
         if cls not in found:
             raise AssetError(f"cutout folder {params.dir!r} has no class folder {cls!r}")
-        files = sorted(p.name for p in found[cls].iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not files:
-            raise AssetError(f"cutout class folder {params.dir}/{cls} holds no image")
-        for name in files:
-            _check_header(found[cls] / name, f"{params.dir}/{cls}/{name}")
-        index[cls] = tuple(files)
-    if not index:
+        names = sorted(p.name for p in found[cls].iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not names:
+            raise AssetError(f"cutout class folder {prefix}/{cls} holds no image")
+        pool = usable_files(f"cutout class folder {prefix}/{cls}",
+                            (f"{prefix}/{cls}/{name}" for name in names),
+                            lambda ref: _load(ref, ctx), ctx)
+        files[cls] = pool.files
+        skipped.extend(pool.skipped)
+    if not files:
         raise AssetError(f"cutout folder {params.dir!r} has no class sub-folders")
-    return index
+    return CutoutIndex(files, tuple(skipped))
 
 
-def _check_header(path: Path, ref: str) -> None:
-    """Reject unusable images from their header alone (cheap: no pixel decoding)."""
-    try:
-        with Image.open(path) as im:
-            mode, (w, h) = im.mode, im.size
-            transparency = "transparency" in im.info
-    except (UnidentifiedImageError, OSError) as exc:
-        raise AssetError(f"cutout {ref!r} is not a readable image: {exc}") from None
-    if w == 0 or h == 0:
-        raise AssetError(f"cutout {ref!r} is empty ({w}x{h})")
-    if w * h > MAX_PIXELS:
-        raise AssetError(f"cutout {ref!r} is too large ({w}x{h} > {MAX_PIXELS} pixels)")
-    if mode not in ("RGBA", "LA", "PA", "RGBa", "La") and not (mode in ("P", "L", "RGB") and transparency):
-        raise AssetError(f"cutout {ref!r} has no alpha channel (mode {mode}); save it as RGBA PNG")
+@register_pool(CutoutParams)
+def _skipped(params: CutoutParams, ctx: SceneContext) -> tuple[SkippedAsset, ...]:
+    return _index(params, ctx).skipped
+
+
+def _require_alpha(ref: str, im: Image.Image) -> None:
+    """Refuse images without transparency: their box would be the whole rectangle."""
+    if im.mode in ALPHA_MODES or (im.mode in ("P", "L", "RGB") and "transparency" in im.info):
+        return
+    raise AssetError(f"cutout {ref!r} has no alpha channel (mode {im.mode}); save it as RGBA PNG")
 
 
 def _keypoints(path: Path, ref: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -102,27 +123,26 @@ class Cutout:
 
     @staticmethod
     def describe(params: CutoutParams, ctx: SceneContext) -> AssetInfo:
-        index = _index(params, ctx)
-        root = ctx.resolve(params.dir, "cutout folder")
+        index = _index(params, ctx).files
         names: dict[str, tuple[str, ...]] = {}
         for cls, files in index.items():
             longest: tuple[str, ...] = ()
-            for name in files:
-                kp_names = _keypoints(root / cls / name, f"{params.dir}/{cls}/{name}")[1]
+            for ref in files:
+                kp_names = _keypoints(ctx.resolve(ref, "cutout"), ref)[1]
                 longest = kp_names if len(kp_names) > len(longest) else longest
             names[cls] = longest
         return AssetInfo(tuple(index), names)
 
     @staticmethod
     def sample(params: CutoutParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
-        index = _index(params, ctx)
+        index = _index(params, ctx).files
         if params.balance == "classes":
             cls = list(index)[int(rng.integers(len(index)))]
-            name = index[cls][int(rng.integers(len(index[cls])))]
+            ref = index[cls][int(rng.integers(len(index[cls])))]
         else:
             pairs = [(c, f) for c, files in index.items() for f in files]
-            cls, name = pairs[int(rng.integers(len(pairs)))]
-        return {"kind": "cutout", "class_name": cls, "file": f"{params.dir.rstrip('/')}/{cls}/{name}"}
+            cls, ref = pairs[int(rng.integers(len(pairs)))]
+        return {"kind": "cutout", "class_name": cls, "file": ref}
 
     @staticmethod
     def raster(record: dict[str, Any], size_px: int, ctx: SceneContext) -> AssetRaster:
@@ -132,12 +152,7 @@ class Cutout:
 @lru_cache(maxsize=256)
 def _load(ref: str, ctx: SceneContext) -> AssetRaster:
     path = ctx.resolve(ref, "cutout")
-    _check_header(path, ref)
-    try:
-        with Image.open(path) as im:
-            rgba = np.asarray(im.convert("RGBA"))
-    except (OSError, ValueError) as exc:  # truncated or corrupt pixel data
-        raise AssetError(f"cutout {ref!r} cannot be decoded: {exc}") from None
+    rgba = read_image(path, ref, "cutout", "RGBA", inspect=lambda im: _require_alpha(ref, im))
     alpha = np.ascontiguousarray(rgba[..., 3])
     ys, xs = np.nonzero(alpha)
     if len(xs) == 0:

@@ -1,6 +1,7 @@
 """Glyphs and strings from TrueType/OpenType fonts. Each string is a class.
 
-A font lacking a requested character is an error at load time, never a box of tofu.
+A font lacking a requested character is an error at load time, never a box of tofu (with
+``--skip-bad-assets``: the font is left out of the pool, and a pool left empty is an error).
 
 YAML::
 
@@ -20,7 +21,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze, mip_size
 from renderer.assets.fonts import check_glyphs, resolve_fonts
-from renderer.resources import AssetError, SceneContext
+from renderer.resources import (
+    AssetError,
+    FilePool,
+    SceneContext,
+    SkippedAsset,
+    register_pool,
+    usable_files,
+)
 from renderer.spec.base import SpecModel
 from renderer.spec.params import NamesParam
 
@@ -33,12 +41,32 @@ class GlyphParams(SpecModel):
     fonts: tuple[str, ...] = ("builtin:fonts",)
 
 
+CHECK_SIZE_PX = 32  # every character is drawn once at this size when the pool is built
+
+
 @lru_cache(maxsize=64)
-def _fonts(params: GlyphParams, ctx: SceneContext) -> tuple[str, ...]:
-    fonts = resolve_fonts(params.fonts, ctx)
-    for ref in fonts:
-        check_glyphs(ref, ctx.resolve(ref, "font"), params.text.names)
-    return fonts
+def _fonts(params: GlyphParams, ctx: SceneContext) -> FilePool:
+    """The pool: fonts that map every requested character and draw ink for it."""
+    texts = params.text.names
+    chars = sorted({c for text in texts for c in text if not c.isspace()})
+
+    def check(ref: str) -> None:
+        path = ctx.resolve(ref, "font")
+        check_glyphs(ref, path, texts)
+        for char in chars:  # FreeType must load the font and the glyph must not be blank
+            try:
+                _draw(str(path), char, CHECK_SIZE_PX)
+            except AssetError:
+                raise AssetError(f"font {ref!r} cannot draw {char!r} (FreeType cannot load the "
+                                 "font, or the glyph is blank)") from None
+
+    return usable_files(f"font list {list(params.fonts)}", resolve_fonts(params.fonts, ctx), check,
+                        ctx)
+
+
+@register_pool(GlyphParams)
+def _skipped(params: GlyphParams, ctx: SceneContext) -> tuple[SkippedAsset, ...]:
+    return _fonts(params, ctx).skipped
 
 
 @ASSETS.register("glyph")
@@ -54,7 +82,7 @@ class Glyph:
 
     @staticmethod
     def sample(params: GlyphParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
-        fonts = _fonts(params, ctx)
+        fonts = _fonts(params, ctx).files
         text = params.text.sample(rng)
         font = fonts[int(rng.integers(len(fonts)))]
         return {"kind": "glyph", "class_name": text, "text": text, "font": font}
@@ -69,7 +97,7 @@ def _draw(path: str, text: str, size: int) -> AssetRaster:
     try:
         font = ImageFont.truetype(path, size=size)
     except OSError as exc:
-        raise AssetError(f"font {path!r} cannot be loaded: {exc}") from None
+        raise AssetError(f"font {path!r} cannot be loaded by FreeType: {exc}") from None
     left, top, right, bottom = font.getbbox(text)
     canvas = Image.new("L", (max(1, right - left) + 2, max(1, bottom - top) + 2), 0)
     ImageDraw.Draw(canvas).text((1 - left, 1 - top), text, font=font, fill=255)

@@ -16,15 +16,21 @@ from typing import Any, Literal
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.resources import AssetError, SceneContext
+from renderer.resources import (
+    AssetError,
+    FilePool,
+    SceneContext,
+    SkippedAsset,
+    read_image,
+    register_pool,
+    usable_files,
+)
 from renderer.spec.base import SpecModel
 from renderer.spec.params import FloatParam
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff")
-MAX_PIXELS = 64_000_000
 
 
 class ImagesParams(SpecModel):
@@ -37,7 +43,8 @@ class ImagesParams(SpecModel):
 
 
 @lru_cache(maxsize=32)
-def _files(ref: str, ctx: SceneContext) -> tuple[str, ...]:
+def _files(ref: str, ctx: SceneContext) -> FilePool:
+    """The pool: every photo under the folder, each decoded once here (see ``usable_files``)."""
     root = ctx.resolve(ref, "background folder")
     if not root.is_dir():
         raise AssetError(f"background folder {ref!r} is not a folder")
@@ -45,19 +52,18 @@ def _files(ref: str, ctx: SceneContext) -> tuple[str, ...]:
                    if p.suffix.lower() in PHOTO_SUFFIXES)
     if not files:
         raise AssetError(f"background folder {ref!r} holds no image")
-    return tuple(f"{ref.rstrip('/')}/{f}" for f in files)
+    return usable_files(f"background folder {ref!r}", (f"{ref.rstrip('/')}/{f}" for f in files),
+                        lambda file: _load(file, ctx), ctx)
+
+
+@register_pool(ImagesParams)
+def _skipped(params: ImagesParams, ctx: SceneContext) -> tuple[SkippedAsset, ...]:
+    return _files(params.dir, ctx).skipped
 
 
 @lru_cache(maxsize=16)
 def _load(ref: str, ctx: SceneContext) -> np.ndarray:
-    path = ctx.resolve(ref, "background image")
-    try:
-        with Image.open(path) as im:
-            if im.size[0] * im.size[1] > MAX_PIXELS or 0 in im.size:
-                raise AssetError(f"background image {ref!r} has unusable size {im.size}")
-            rgb = np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise AssetError(f"background image {ref!r} cannot be read: {exc}") from None
+    rgb = read_image(ctx.resolve(ref, "background image"), ref, "background image", "RGB")
     rgb.setflags(write=False)
     return rgb
 
@@ -70,7 +76,7 @@ class Images:
 
     @staticmethod
     def sample(params: ImagesParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
-        files = _files(params.dir, ctx)
+        files = _files(params.dir, ctx).files
         return {
             "kind": "images",
             "file": files[int(rng.integers(len(files)))],

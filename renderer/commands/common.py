@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from renderer.resources import SceneContext
@@ -21,9 +22,15 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also allow assets from DIR")
     parser.add_argument("--allow-any-path", action="store_true",
                         help="allow asset paths outside the spec's folder and the asset roots")
+    parser.add_argument("--skip-bad-assets", action="store_true",
+                        help="leave unusable asset files (corrupt, truncated, wrong mode, font "
+                             "without a glyph...) out of their pool with a warning instead of "
+                             "failing; the manifest lists them")
 
 
 def spec_from_args(args: argparse.Namespace) -> SceneSpec:
     """Load the spec named by the arguments."""
     ctx = SceneContext(extra_roots=tuple(args.asset_root), allow_any_path=args.allow_any_path)
-    return load_spec(args.spec, args.overrides, ctx)
+    spec = load_spec(args.spec, args.overrides, ctx)
+    # load_spec makes a new context for the spec's folder; the flag is set on that one
+    return spec.with_context(replace(spec.context, skip_bad_assets=args.skip_bad_assets))

@@ -40,6 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="processes that render a spec")
     p.add_argument("--fail-above", metavar="METRIC=VALUE[,...]",
                    help="exit 1 when a metric exceeds its limit, e.g. kid=0.05,c2st_auc=0.8")
+    p.add_argument("--on-error", choices=["stop", "skip"], default="stop",
+                   help="a malformed item of a dataset folder (undecodable image, bad annotation "
+                        "or label line): stop with its file and line/field (default), or skip "
+                        "it with a warning and count it in the report")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=run)
 
@@ -55,7 +59,7 @@ def _synthetic_set(args: argparse.Namespace, seed: int | None) -> Any:
             return render_evalset(spec, spec.seed if seed is None else seed, args.n, pool)
     if args.overrides:
         raise ValueError("--set applies only when --synthetic is a spec")
-    return to_eval_set(load(args.synthetic))
+    return to_eval_set(load(args.synthetic, on_error=args.on_error), on_error=args.on_error)
 
 
 def headline_numbers(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -71,10 +75,19 @@ def headline_numbers(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from renderer.datasets import load, to_eval_set
+    from renderer.io import OutputError
+
+    # Annotations are checked before the evaluation stack (torch) is imported: seconds sooner.
+    real_data = load(args.real, on_error=args.on_error)
+    try:  # an unusable report folder fails now, not after a long evaluation
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the report folder {args.out}: {exc.strerror or exc}"
+                          ) from None
     from renderer.evaluate.config import EvalConfig
     from renderer.evaluate.engine import run_evaluation
     from renderer.evaluate.gates import check_gates, parse_fail_above
-    from renderer.experiments.evaluation import load_real
 
     gates = parse_fail_above(args.fail_above) if args.fail_above else {}
     config = EvalConfig(extractor=args.extractor, weights=args.weights,
@@ -84,11 +97,14 @@ def run(args: argparse.Namespace) -> int:
     elif args.epochs is not None and config.task is not None:
         config = replace(config, task=replace(config.task, epochs=args.epochs))
     synthetic = _synthetic_set(args, args.seed)
-    real = load_real(args.real, None, config.seed)
+    real = to_eval_set(real_data, on_error=args.on_error)
     result = run_evaluation(synthetic, real, config)
     from renderer.evaluate.report import write_report
 
-    json_path, html_path = write_report(result, synthetic, real, args.out)
+    try:
+        json_path, html_path = write_report(result, synthetic, real, args.out)
+    except OSError as exc:
+        raise OutputError(f"cannot write the report to {args.out}: {exc.strerror or exc}") from None
     headline = headline_numbers(result)
     if args.json:
         print(json.dumps(headline, indent=2))
@@ -97,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
             interval = ("" if r["ci_low"] is None or r["ci_high"] is None
                         else f"  [{r['ci_low']:.4g}, {r['ci_high']:.4g}]")
             print(f"{name:>14}: {r['value']:.4g}{interval}")
+        skipped = {side: entry["count"] for side, entry in result["skipped"].items() if entry["count"]}
+        if skipped:
+            print("skipped: " + ", ".join(f"{n} {side}" for side, n in skipped.items())
+                  + " malformed items (listed in the report)")
         print(f"report: {html_path} (numbers in {json_path})")
     failed = check_gates(result, gates)
     for message in failed:

@@ -21,17 +21,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from renderer.io import encode_image, write_bytes_atomic
+    from renderer.io import OutputError, encode_image, write_bytes_atomic
     from renderer.preview import contact_sheet
     from renderer.render import render_sample
+    from renderer.resources import bad_assets, warn_skipped
 
     if not 1 <= args.n <= 1024 or not 32 <= args.tile <= 2048:
         raise ValueError("-n must be in 1..1024 and --tile in 32..2048")
     spec = spec_from_args(args)
+    warn_skipped(bad_assets(spec, spec.context))
     seed = spec.seed if args.seed is None else args.seed
     samples = [render_sample(spec, seed, i) for i in range(args.start, args.start + args.n)]
     sheet = contact_sheet(samples, columns=math.ceil(math.sqrt(args.n)), tile=args.tile)
-    write_bytes_atomic(args.out, encode_image(sheet, "png", png_compression=3))
+    try:
+        write_bytes_atomic(args.out, encode_image(sheet, "png", png_compression=3))
+    except OSError as exc:
+        raise OutputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     objects = sum(len(s.objects) for s in samples)
     print(f"wrote {args.out} ({args.n} samples, {objects} labeled objects)")
     return 0

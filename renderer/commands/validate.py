@@ -1,13 +1,18 @@
-"""``synth validate SPEC``: list every problem with its field path (exit 2), or say it is fine."""
+"""``synth validate SPEC``: list every problem with its field path (exit 2), or say it is fine.
+
+Every asset file is checked; each bad one is a line of its own (with ``--skip-bad-assets``: a
+warning, and the spec is fine while every pool keeps a usable file).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from renderer.commands.common import add_spec_arguments, spec_from_args
 from renderer.errors import EXIT_INPUT
-from renderer.resources import AssetError
+from renderer.resources import AssetError, bad_assets, warn_skipped
 from renderer.spec.load import SpecError
 
 
@@ -23,6 +28,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         spec = spec_from_args(args)
+        # Check in skip mode so that every bad file is listed, not only the first one.
+        skipped = bad_assets(spec, replace(spec.context, skip_bad_assets=True))
+        if skipped and not args.skip_bad_assets:
+            for item in skipped:
+                print(f"{args.spec}: {item.problem}", file=sys.stderr)
+            return EXIT_INPUT
+        warn_skipped(skipped)
         classes = class_table(spec)  # resolves every asset, font and folder
         sample_plan(spec, spec.seed, 0)
     except SpecError as exc:

@@ -3,25 +3,61 @@
 Loaders for rendered and real sets (COCO, YOLO, ImageFolder, WebDataset, MNIST idx, GTSRB,
 plain image folders) all return a ``LoadedDataset``: a sequence of ``LoadedSample`` in a
 deterministic order. Images are decoded when an item is read; masks only when asked for.
+
+Real sets are often slightly broken. A malformed item (an image entry, an annotation, a label
+line, a CSV row) is a ``DatasetError`` naming the file and the line or field; loaders hand it to
+``Problems``, which raises it (``on_error="stop"``) or records it, warns and leaves the item out
+(``"skip"``). Damage to a whole file (JSON syntax, the categories list) always stops.
 """
 
 from __future__ import annotations
 
+import logging
+import struct
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import cv2
 import numpy as np
 
+log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp"})
 TASKS = ("detection", "classification", "unlabeled")
+OnError = Literal["stop", "skip"]
+ON_ERROR: tuple[OnError, ...] = ("stop", "skip")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class DatasetError(ValueError):
     """A dataset cannot be read; the message names the file and the line or field at fault."""
+
+
+@dataclass
+class Problems:
+    """Where loaders send malformed items: raised (``stop``) or warned about and listed (``skip``).
+
+    Attributes:
+        on_error: ``stop`` raises the first problem; ``skip`` leaves the item out.
+        items: the problems skipped so far, one line each (file and line or field first).
+    """
+
+    on_error: OnError = "stop"
+    items: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.on_error not in ON_ERROR:
+            raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {self.on_error!r}")
+
+    def report(self, exc: DatasetError) -> None:
+        """Raise ``exc`` (stop), or warn and record it (skip): the caller then leaves the item out."""
+        if self.on_error == "stop":
+            raise exc
+        log.warning("skipped: %s", exc)
+        self.items.append(str(exc))
 
 
 def empty_boxes() -> np.ndarray:
@@ -103,6 +139,7 @@ class LoadedDataset(Sequence[LoadedSample]):
         entries: per-item data ``read`` needs (picklable, so DataLoader workers can hold it).
         read: ``read(dataset, i) -> LoadedSample``.
         keypoint_names: keypoint names per class, where the source has them.
+        skipped: malformed items left out while loading (``on_error="skip"``), one line each.
     """
 
     format: str
@@ -113,6 +150,7 @@ class LoadedDataset(Sequence[LoadedSample]):
     entries: Sequence[Any]
     read: Callable[[LoadedDataset, int], LoadedSample]
     keypoint_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.names)
@@ -145,13 +183,43 @@ def decode_file(path: Path) -> np.ndarray:
     return decode_bytes(data.tobytes(), str(path))
 
 
+def check_png(data: bytes, source: str) -> None:
+    """Refuse a truncated or corrupt PNG (every chunk's CRC is checked, up to ``IEND``).
+
+    libpng would refuse it too, but only after printing its own lines to stderr.
+    """
+    view, pos = memoryview(data), len(PNG_SIGNATURE)
+    while pos + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", view[pos: pos + 8])
+        end = pos + 12 + length
+        if end > len(data):
+            break
+        if zlib.crc32(view[pos + 4: end - 4]) != struct.unpack(">I", view[end - 4: end])[0]:
+            name = kind.decode("latin-1")
+            raise DatasetError(f"{source}: corrupt PNG (chunk {name!r} at byte {pos} fails its CRC)")
+        if kind == b"IEND":
+            return
+        pos = end
+    raise DatasetError(f"{source}: truncated PNG ({len(data)} bytes, no IEND chunk)")
+
+
 def decode_bytes(data: bytes, source: str) -> np.ndarray:
     """Decode image bytes as HWC uint8 RGB or gray; alpha is dropped, 16-bit is scaled to 8."""
-    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if not data:
+        raise DatasetError(f"{source}: empty file (0 bytes)")
+    if data.startswith(PNG_SIGNATURE):
+        check_png(data, source)
+    try:
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise DatasetError(f"{source}: not a decodable image ({str(exc).strip()[:80]})") from None
     if pixels is None:
-        raise DatasetError(f"{source}: not a decodable image")
+        raise DatasetError(f"{source}: not a decodable image (unknown format, truncated or corrupt)")
     if pixels.dtype == np.uint16:
         pixels = (pixels >> 8).astype(np.uint8)
+    if pixels.dtype != np.uint8 or pixels.size == 0:
+        raise DatasetError(f"{source}: unsupported pixels ({pixels.dtype}, shape {pixels.shape}); "
+                           "expected 8- or 16-bit integer images")
     if pixels.ndim == 2:
         return pixels[..., None]
     if pixels.shape[2] == 4:

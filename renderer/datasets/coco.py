@@ -3,6 +3,9 @@
 Class indices follow the categories sorted by id (synth's categories 1..C give 0..C-1).
 Boxes ``[x, y, w, h]`` become XYXY; masks (RLE, compressed or not, or polygons) are decoded only
 when asked for. Annotations with ``iscrowd`` are kept and flagged in ``meta["iscrowd"]``.
+
+With ``Problems(on_error="skip")`` a malformed image entry, an annotation naming no image, or an
+image with a malformed annotation is left out (never an image with some of its objects missing).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
 from renderer.datasets.base import (
     DatasetError,
     LoadedDataset,
     LoadedSample,
+    Problems,
     decode_file,
     safe_relative,
 )
+from renderer.datasets.masks import decode_segmentations
 from renderer.datasets.rendered import padded_keypoints
 
 
@@ -151,7 +155,7 @@ def parse_objects(anns: list[tuple[str, dict[str, Any]]], cats: Categories) -> O
     for at, ann in anns:
         if not isinstance(ann, dict):
             raise DatasetError(f"{at}: expected an object")
-        if ann.get("category_id") not in cats.index or not is_int(ann.get("category_id")):
+        if not is_int(ann.get("category_id")) or ann["category_id"] not in cats.index:
             raise DatasetError(f"{at}.category_id: {ann.get('category_id')!r} is not a category id")
         boxes.append(_box(ann, at))
         classes.append(cats.index[ann["category_id"]])
@@ -169,58 +173,6 @@ def parse_objects(anns: list[tuple[str, dict[str, Any]]], cats: Categories) -> O
         keypoints=padded_keypoints(points, max(cats.max_keypoints, *(len(p) for p in points), 0)),
         segmentations=None if any(s is None for s in segs) else tuple(segs),
         iscrowd=tuple(crowd))
-
-
-def rle_counts(text: bytes) -> list[int]:
-    """Run lengths of a compressed COCO RLE string (pycocotools' ``rleFrString``)."""
-    counts: list[int] = []
-    p = 0
-    while p < len(text):
-        x, k, more = 0, 0, True
-        while more:
-            if p >= len(text):
-                raise DatasetError("compressed RLE ends inside a number")
-            c = text[p] - 48
-            x |= (c & 0x1F) << (5 * k)
-            more = bool(c & 0x20)
-            p, k = p + 1, k + 1
-            if not more and c & 0x10:
-                x |= -1 << (5 * k)
-        if len(counts) > 2:  # counts after the first two are stored as differences
-            x += counts[-2]
-        counts.append(x)
-    return counts
-
-
-def rle_mask(counts: list[int], height: int, width: int) -> np.ndarray:
-    """(H, W) bool mask of COCO run lengths (column-major, starting with a run of zeros)."""
-    runs = np.asarray(counts, np.int64)
-    if (runs < 0).any() or runs.sum() != height * width:
-        raise DatasetError(f"RLE runs cover {int(runs.sum())} pixels, not {height}x{width}")
-    values = np.zeros(len(runs), bool)
-    values[1::2] = True
-    return np.repeat(values, runs).reshape(width, height).T
-
-
-def decode_segmentations(segs: tuple[Any, ...], height: int, width: int) -> np.ndarray:
-    """(n, H, W) bool masks from COCO RLEs (compressed or not) or polygons.
-
-    RLEs are decoded here rather than by ``pycocotools.mask.decode``, which warns under numpy 2
-    and crashes on malformed counts instead of reporting them.
-    """
-    masks = np.zeros((len(segs), height, width), bool)
-    for k, seg in enumerate(segs):
-        if isinstance(seg, list):
-            merged = mask_utils.merge(mask_utils.frPyObjects(seg, height, width))
-            counts = rle_counts(merged["counts"])
-        else:
-            if list(seg["size"]) != [height, width]:
-                raise DatasetError(f"mask {k}: RLE size {seg['size']} differs from the image's "
-                                   f"{[height, width]}")
-            raw = seg["counts"]
-            counts = raw if isinstance(raw, list) else rle_counts(raw.encode("ascii"))
-        masks[k] = rle_mask(counts, height, width)
-    return masks
 
 
 def with_objects(index: int, name: str, image: np.ndarray, image_id: int,
@@ -251,55 +203,95 @@ def _locate(path: Path) -> tuple[Path, Path]:
     return found[0], path
 
 
-def _images(data: dict[str, Any], where: str) -> list[dict[str, Any]]:
+def _image_problem(image: Any, at: str, ids: set[int]) -> str | None:
+    """What is wrong with one ``images`` entry, or None."""
+    if not isinstance(image, dict) or not is_int(image.get("id")):
+        return f"{at}: expected an object with an integer 'id'"
+    if not isinstance(image.get("file_name"), str):
+        return f"{at}.file_name: expected a string"
+    if image["id"] in ids:
+        return f"{at}.id: image id {image['id']} appears twice"
+    return None
+
+
+def _images(data: dict[str, Any], where: str, problems: Problems
+            ) -> tuple[list[tuple[str, dict[str, Any]]], set[Any]]:
+    """``(where, entry)`` of the valid image entries sorted by id, and the ids of skipped ones."""
     images = data.get("images")
     if not isinstance(images, list):
         raise DatasetError(f"{where}.images: expected a list")
-    ids = set()
+    ids: set[int] = set()
+    valid, dropped = [], set()
     for i, image in enumerate(images):
         at = f"{where}.images[{i}]"
-        if not isinstance(image, dict) or not is_int(image.get("id")):
-            raise DatasetError(f"{at}: expected an object with an integer 'id'")
-        if not isinstance(image.get("file_name"), str):
-            raise DatasetError(f"{at}.file_name: expected a string")
-        if image["id"] in ids:
-            raise DatasetError(f"{at}.id: image id {image['id']} appears twice")
+        problem = _image_problem(image, at, ids)
+        if problem is not None:
+            problems.report(DatasetError(problem))
+            if isinstance(image, dict) and is_int(image.get("id")) and image["id"] not in ids:
+                dropped.add(image["id"])
+            continue
         ids.add(image["id"])
-    return sorted(images, key=lambda im: im["id"])
+        valid.append((at, image))
+    return sorted(valid, key=lambda pair: pair[1]["id"]), dropped
 
 
-def load_coco(path: Path) -> LoadedDataset:
-    """Read a COCO set: a folder with ``annotations.json`` (images in ``images/`` or beside it)."""
+def _grouped(annotations: Any, images: list[tuple[str, dict[str, Any]]], dropped: set[Any],
+             where: str, problems: Problems) -> dict[int, list[tuple[str, dict[str, Any]]]]:
+    """Annotations per image id, as ``(where, annotation)`` pairs (none for dropped images)."""
+    if not isinstance(annotations, list):
+        raise DatasetError(f"{where}.annotations: expected a list")
+    grouped: dict[int, list[tuple[str, dict[str, Any]]]] = {im["id"]: [] for _, im in images}
+    for i, ann in enumerate(annotations):
+        at = f"{where}.annotations[{i}]"
+        image_id = ann.get("image_id") if isinstance(ann, dict) else None
+        if is_int(image_id) and image_id in dropped:  # its image was reported already
+            continue
+        if not is_int(image_id) or image_id not in grouped:  # is_int first: lists are unhashable
+            problems.report(DatasetError(f"{at}.image_id: {image_id!r} is not an image id"))
+            continue
+        grouped[image_id].append((at, ann))
+    return grouped
+
+
+def _entry(at: str, image: dict[str, Any], image_root: Path,
+           anns: list[tuple[str, dict[str, Any]]], cats: Categories) -> CocoEntry:
+    size = (image.get("height"), image.get("width"))
+    meta = {k: v for k, v in image.items() if k not in ("id", "file_name", "width", "height")}
+    return CocoEntry(
+        file=safe_relative(image_root, image["file_name"], f"{at}.file_name"),
+        image_id=image["id"], size=size if all(is_int(v) for v in size) else None,  # type: ignore[arg-type]
+        meta=meta, objects=parse_objects(anns, cats))
+
+
+def load_coco(path: Path, problems: Problems | None = None) -> LoadedDataset:
+    """Read a COCO set: a folder with ``annotations.json`` (images in ``images/`` or beside it).
+
+    Args:
+        path: the folder, or the annotation file itself.
+        problems: where malformed images and annotations go (default: the first one raises).
+    """
+    problems = problems or Problems()
     ann_file, root = _locate(path)
     data = read_json(ann_file)
     where = str(ann_file)
     if not isinstance(data, dict):
         raise DatasetError(f"{where}: expected a JSON object with images, annotations, categories")
     cats = parse_categories(data.get("categories", []), where)
-    images = _images(data, where)
-    annotations = data.get("annotations", [])
-    if not isinstance(annotations, list):
-        raise DatasetError(f"{where}.annotations: expected a list")
-    grouped: dict[int, list[tuple[str, dict[str, Any]]]] = {im["id"]: [] for im in images}
-    for i, ann in enumerate(annotations):
-        at = f"{where}.annotations[{i}]"
-        image_id = ann.get("image_id") if isinstance(ann, dict) else None
-        if image_id not in grouped:
-            raise DatasetError(f"{at}.image_id: {image_id!r} is not an image id")
-        grouped[image_id].append((at, ann))
-    in_images = images and (root / "images" / images[0]["file_name"]).is_file()
+    images, dropped = _images(data, where, problems)
+    grouped = _grouped(data.get("annotations", []), images, dropped, where, problems)
+    in_images = images and (root / "images" / images[0][1]["file_name"]).is_file()
     image_root = root / "images" if in_images else root
-    entries = []
-    for i, image in enumerate(images):
-        size = (image.get("height"), image.get("width"))
-        meta = {k: v for k, v in image.items() if k not in ("id", "file_name", "width", "height")}
-        entries.append(CocoEntry(
-            file=safe_relative(image_root, image["file_name"], f"{where}.images[{i}]"),
-            image_id=image["id"], size=size if all(is_int(v) for v in size) else None,  # type: ignore[arg-type]
-            meta=meta, objects=parse_objects(grouped[image["id"]], cats)))
+    entries, names = [], []
+    for at, image in images:
+        try:
+            entries.append(_entry(at, image, image_root, grouped[image["id"]], cats))
+        except DatasetError as exc:  # the image goes with its malformed annotation
+            problems.report(exc)
+            continue
+        names.append(image["file_name"])
     return LoadedDataset(format="coco", root=path, task="detection", class_names=cats.names,
-                         names=tuple(im["file_name"] for im in images), entries=tuple(entries),
-                         read=_read, keypoint_names=cats.keypoint_names)
+                         names=tuple(names), entries=tuple(entries), read=_read,
+                         keypoint_names=cats.keypoint_names)
 
 
 def _read(ds: LoadedDataset, i: int) -> LoadedSample:

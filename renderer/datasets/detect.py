@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from renderer.datasets.base import IMAGE_SUFFIXES, DatasetError, LoadedDataset
+from renderer.datasets.base import IMAGE_SUFFIXES, DatasetError, LoadedDataset, OnError, Problems
 from renderer.datasets.coco import load_coco
 from renderer.datasets.folder import class_folders, load_imagefolder, load_images
 from renderer.datasets.gtsrb import load_gtsrb
@@ -15,7 +16,7 @@ from renderer.datasets.rendered import read_manifest
 from renderer.datasets.webdataset import load_webdataset
 from renderer.datasets.yolo import load_yolo
 
-LOADERS: dict[str, Callable[[Path], LoadedDataset]] = {
+LOADERS: dict[str, Callable[..., LoadedDataset]] = {
     "coco": load_coco,
     "yolo": load_yolo,
     "imagefolder": load_imagefolder,
@@ -24,6 +25,9 @@ LOADERS: dict[str, Callable[[Path], LoadedDataset]] = {
     "gtsrb": load_gtsrb,
     "images": load_images,
 }
+# Loaders that check annotations item by item while loading and take a ``Problems``; the
+# others' items fail only when read (see ``to_eval_set``).
+ITEMWISE = frozenset({"coco", "yolo", "gtsrb"})
 
 
 def _has_images(folder: Path, recursive: bool = False) -> bool:
@@ -75,7 +79,7 @@ def detect_format(path: Path) -> str:
     return "images"
 
 
-def load(path: str | Path, format: str | None = None) -> LoadedDataset:
+def load(path: str | Path, format: str | None = None, on_error: OnError = "stop") -> LoadedDataset:
     """Read a rendered or real dataset as a sequence of ``LoadedSample`` in a fixed order.
 
     Example::
@@ -89,15 +93,20 @@ def load(path: str | Path, format: str | None = None) -> LoadedDataset:
         path: dataset folder, or one annotation file / tar / idx file.
         format: one of ``coco, yolo, imagefolder, webdataset, mnist, gtsrb, images``; None
             guesses from the folder's contents (see ``detect_format``).
+        on_error: ``stop`` raises on the first malformed item; ``skip`` warns, leaves it out
+            and lists it in the result's ``skipped``.
 
     Raises:
-        DatasetError: the path is missing, the format unknown, or an annotation malformed (the
-            message names the file and the line or field).
+        DatasetError: the path is missing, the format unknown, or (``stop``) an annotation
+            malformed (the message names the file and the line or field).
     """
+    problems = Problems(on_error)
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file or folder")
     name = format or detect_format(path)
     if name not in LOADERS:
         raise DatasetError(f"unknown dataset format {name!r}; expected one of {', '.join(LOADERS)}")
-    return LOADERS[name](path)
+    if name not in ITEMWISE:
+        return LOADERS[name](path)
+    return replace(LOADERS[name](path, problems), skipped=tuple(problems.items))

@@ -7,18 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from renderer.datasets.base import LoadedDataset, LoadedSample
+from renderer.datasets.base import DatasetError, LoadedDataset, LoadedSample, OnError, Problems
 
 if TYPE_CHECKING:
     from renderer.evaluate.evalset import EvalSet
 
 
 def to_eval_set(dataset: LoadedDataset | Sequence[LoadedSample],
-                indices: Sequence[int] | None = None) -> EvalSet:
+                indices: Sequence[int] | None = None, on_error: OnError = "stop") -> EvalSet:
     """Read ``dataset`` (or the items at ``indices``) into memory as an ``EvalSet``.
 
     Classification sets give ``labels``; detection sets give ``objects`` (boxes XYXY pixels,
-    0-based classes, visibility); rendered sets give their plans as ``meta``.
+    0-based classes, visibility); rendered sets give their plans as ``meta``. With
+    ``on_error="skip"`` an item that cannot be read (undecodable image, size differing from its
+    annotation...) is left out with a warning; ``skipped`` lists it after the problems the
+    loader already skipped.
 
     Example::
 
@@ -28,7 +31,17 @@ def to_eval_set(dataset: LoadedDataset | Sequence[LoadedSample],
     from renderer.evaluate.evalset import EvalSet
 
     picked = range(len(dataset)) if indices is None else indices
-    samples = [dataset[int(i)] for i in picked]
+    problems = Problems(on_error, list(getattr(dataset, "skipped", ())))
+    samples = []
+    for i in picked:
+        try:
+            samples.append(dataset[int(i)])
+        except DatasetError as exc:
+            problems.report(exc)
+    if not samples and problems.items:
+        root = getattr(dataset, "root", "the dataset")
+        raise DatasetError(f"{root}: no readable item left ({len(problems.items)} skipped, "
+                           f"e.g. {problems.items[0]})")
     task = getattr(dataset, "task", None)
     if task is None:
         task = "classification" if samples and samples[0].label is not None else "detection"
@@ -47,4 +60,5 @@ def to_eval_set(dataset: LoadedDataset | Sequence[LoadedSample],
         meta = [s.meta.get("plan") or {} for s in samples]
     return EvalSet(images=[s.image for s in samples], labels=labels,
                    class_names=tuple(class_names or ()) or None, objects=objects,
-                   names=tuple(s.name for s in samples), meta=meta)
+                   names=tuple(s.name for s in samples), meta=meta,
+                   skipped=tuple(problems.items))

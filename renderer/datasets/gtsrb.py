@@ -4,7 +4,8 @@ Both official layouts read: the test set (``GT-final_test*.csv`` beside ``Images
 training set (``Images/NNNNN/GT-NNNNN.csv`` beside its images). Columns used: ``Filename``,
 ``ClassId`` and, when present, ``Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2``: the ROI becomes the
 image's one box, rescaled when the image on disk was resized (Roi.X2/Y2 are inclusive pixels).
-Class names are ``00``..``42`` so that class index == ClassId.
+Class names are ``00``..``42`` so that class index == ClassId. A malformed row is a problem of
+its own (with ``Problems(on_error="skip")``: left out).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from renderer.datasets.base import (
     DatasetError,
     LoadedDataset,
     LoadedSample,
+    Problems,
     decode_file,
     safe_relative,
 )
@@ -34,7 +36,10 @@ def csv_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("GT-*.csv") if p.is_file())
 
 
-def _rows(csv_path: Path, root: Path) -> list[tuple[Path, str, int, tuple[float, ...] | None]]:
+Row = tuple[Path, str, int, tuple[float, ...] | None]
+
+
+def _rows(csv_path: Path, root: Path, problems: Problems) -> list[Row]:
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -50,27 +55,39 @@ def _rows(csv_path: Path, root: Path) -> list[tuple[Path, str, int, tuple[float,
         images = images / "Images"
     rows = []
     for lineno, row in enumerate(reader, start=2):
-        where = f"{csv_path} line {lineno}"
         try:
-            class_id = int(row["ClassId"])
-            roi = tuple(float(row[c]) for c in ROI) if has_roi else None
-        except (TypeError, ValueError):
-            raise DatasetError(f"{where}: ClassId must be an integer and Width..Roi.Y2 "
-                               "numbers") from None
-        if not 0 <= class_id < N_CLASSES:
-            raise DatasetError(f"{where}: ClassId {class_id} is not in 0..{N_CLASSES - 1}")
-        file = safe_relative(images, row["Filename"] or "", where)
-        rows.append((file, file.relative_to(root).as_posix(), class_id, roi))
+            rows.append(_row(row, f"{csv_path} line {lineno}", has_roi, images, root))
+        except DatasetError as exc:
+            problems.report(exc)
     return rows
 
 
-def load_gtsrb(path: Path) -> LoadedDataset:
-    """Read a GTSRB folder (every ``GT-*.csv`` under it, rows in file order)."""
+def _row(row: dict[str, str | None], where: str, has_roi: bool, images: Path, root: Path) -> Row:
+    try:
+        class_id = int(row["ClassId"])  # type: ignore[arg-type]
+        roi = tuple(float(row[c]) for c in ROI) if has_roi else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DatasetError(f"{where}: ClassId must be an integer and Width..Roi.Y2 "
+                           "numbers") from None
+    if not 0 <= class_id < N_CLASSES:
+        raise DatasetError(f"{where}: ClassId {class_id} is not in 0..{N_CLASSES - 1}")
+    file = safe_relative(images, row["Filename"] or "", where)
+    return file, file.relative_to(root).as_posix(), class_id, roi
+
+
+def load_gtsrb(path: Path, problems: Problems | None = None) -> LoadedDataset:
+    """Read a GTSRB folder (every ``GT-*.csv`` under it, rows in file order).
+
+    Args:
+        path: the folder, or one ``GT-*.csv`` file.
+        problems: where malformed rows go (default: the first one raises).
+    """
+    problems = problems or Problems()
     found = csv_files(path)
     if not found:
         raise DatasetError(f"{path}: no GT-*.csv annotation file found")
     root = path.parent if path.is_file() else path
-    rows = [row for f in found for row in _rows(f, root)]
+    rows = [row for f in found for row in _rows(f, root, problems)]
     return LoadedDataset(format="gtsrb", root=path, task="classification",
                          class_names=tuple(f"{k:02d}" for k in range(N_CLASSES)),
                          names=tuple(r[1] for r in rows),

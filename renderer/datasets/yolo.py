@@ -4,7 +4,8 @@ A label line is ``class cx cy w h`` (normalised box), ``class x1 y1 x2 y2 ...`` 
 polygon: the box is the polygon's extent and the mask is the filled polygon), or, when
 ``data.yaml`` has ``kpt_shape: [k, 2|3]``, a box followed by k keypoints. Images without a label
 file have no objects. Class names come from ``data.yaml`` ``names`` (list or mapping), else
-``classes.txt``, else the numbers seen.
+``classes.txt``, else the numbers seen. With ``Problems(on_error="skip")`` an image whose label
+file is unreadable or has a malformed line is left out (never kept with some objects missing).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from renderer.datasets.base import (
     DatasetError,
     LoadedDataset,
     LoadedSample,
+    Problems,
     decode_file,
     image_ids,
     list_images,
@@ -136,23 +138,37 @@ def _polygon_masks(polygons: tuple[np.ndarray, ...], height: int, width: int) ->
     return masks.astype(bool)
 
 
-def load_yolo(path: Path) -> LoadedDataset:
-    """Read a YOLO set: every image under ``images/`` with its ``labels/`` file."""
+def load_yolo(path: Path, problems: Problems | None = None) -> LoadedDataset:
+    """Read a YOLO set: every image under ``images/`` with its ``labels/`` file.
+
+    Args:
+        path: the dataset folder.
+        problems: where malformed label files go (default: the first one raises).
+    """
+    problems = problems or Problems()
     images_dir = path / "images"
     if not images_dir.is_dir():
         raise DatasetError(f"{path}: a YOLO set needs an images/ folder (and labels/)")
     data, names = _names(path)
     kpt = _keypoint_shape(data, path)
-    files = list_images(images_dir)
-    rel = [f.relative_to(images_dir).as_posix() for f in files]
-    labels = [read_labels((path / "labels" / r).with_suffix(".txt"), kpt,
-                          len(names) if names else None) for r in rel]
+    kept: list[tuple[Path, str, tuple[Line, ...]]] = []
+    for file in list_images(images_dir):
+        rel = file.relative_to(images_dir).as_posix()
+        try:
+            lines = read_labels((path / "labels" / rel).with_suffix(".txt"), kpt,
+                                len(names) if names else None)
+        except DatasetError as exc:
+            problems.report(exc)
+            continue
+        kept.append((file, rel, lines))
     if names is None:
-        top = max((ln.category for lines in labels for ln in lines), default=-1)
+        top = max((ln.category for _, _, lines in kept for ln in lines), default=-1)
         names = tuple(str(k) for k in range(top + 1))
-    entries = tuple(zip(files, labels, image_ids(rel), strict=True))
+    rel_names = [rel for _, rel, _ in kept]
+    entries = tuple((file, lines, image_id)
+                    for (file, _, lines), image_id in zip(kept, image_ids(rel_names), strict=True))
     return LoadedDataset(format="yolo", root=path, task="detection", class_names=names,
-                         names=tuple(f"images/{r}" for r in rel), entries=entries,
+                         names=tuple(f"images/{r}" for r in rel_names), entries=entries,
                          read=partial(_read, plan_index(path)))
 
 

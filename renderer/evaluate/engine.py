@@ -109,6 +109,9 @@ def _evaluate(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dict[str
         "version": REPORT_VERSION, "features": extractor.info(), "config": config.to_dict(),
         "samples": {"synthetic": len(synthetic), "real": len(real),
                     "synthetic_indices": syn_idx, "real_indices": real_idx},
+        # items of the source sets left out as malformed (--on-error skip)
+        "skipped": {side: {"count": len(evalset.skipped), "problems": list(evalset.skipped)}
+                    for side, evalset in (("synthetic", synthetic), ("real", real))},
     }
     result["fid"] = frechet(feats_s, feats_r, rng=_stream(config, "fid"),
                             n_bootstrap=config.fid_bootstrap, confidence=config.confidence)

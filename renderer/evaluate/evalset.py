@@ -24,6 +24,8 @@ class EvalSet:
             int, "visibility": (k,) float in [0, 1] or None}``, or None.
         names: a file name / id per image (shown in the report).
         meta: per-image sampled plan (synthetic sets), or None.
+        skipped: problems of the source set whose items were left out (``--on-error skip``), one
+            line each; kept by ``subset`` (they describe the source, not the subset).
     """
 
     images: list[np.ndarray]
@@ -32,6 +34,7 @@ class EvalSet:
     objects: list[dict] | None
     names: tuple[str, ...]
     meta: list[dict] | None
+    skipped: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = validation_problems(self)
@@ -51,6 +54,7 @@ class EvalSet:
             objects=None if self.objects is None else [self.objects[i] for i in idx],
             names=tuple(self.names[i] for i in idx),
             meta=None if self.meta is None else [self.meta[i] for i in idx],
+            skipped=self.skipped,
         )
 
 

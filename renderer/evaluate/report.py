@@ -35,6 +35,7 @@ from renderer.io import write_bytes_atomic, write_json_atomic
 
 __all__ = ["check_gates", "parse_fail_above", "render_html", "run_evaluation", "write_report"]
 
+MAX_SKIPPED_ROWS = 200  # a badly broken set must not make the page unreadable
 SUMMARY_HELP = {
     "fid": "Fréchet distance of features (0 = same Gaussian statistics)",
     "kid": "kernel distance of features (0 = same distribution; unbiased, can be < 0)",
@@ -70,7 +71,7 @@ def render_html(result: dict[str, Any], synthetic: EvalSet, real: EvalSet) -> st
     syn = synthetic.subset(np.asarray(samples["synthetic_indices"], dtype=np.int64))
     rea = real.subset(np.asarray(samples["real_indices"], dtype=np.int64))
     n_show = int(result["config"]["n_show"])
-    sections = [summary_section(result), features_section(result),
+    sections = [summary_section(result), skipped_section(result), features_section(result),
                 samples_section(syn, rea, n_show), distances_section(result),
                 c2st_section(result, syn, rea),
                 nearest_section(result, syn, rea), stats_section(result),
@@ -87,6 +88,23 @@ def summary_section(result: dict[str, Any]) -> str:
     sizes = (f"{result['samples']['synthetic']} synthetic vs {result['samples']['real']} real "
              "images.")
     return h.section("Summary", h.table(headers, rows), h.paragraph(sizes))
+
+
+def skipped_section(result: dict[str, Any]) -> str:
+    """Malformed items of either set that were left out (``--on-error skip``), if any."""
+    skipped = result.get("skipped") or {}
+    rows = [(side, problem) for side in ("real", "synthetic")
+            for problem in (skipped.get(side) or {}).get("problems", [])]
+    if not rows:
+        return ""
+    counts = ", ".join(f"{(skipped.get(side) or {}).get('count', 0)} {side}"
+                       for side in ("real", "synthetic"))
+    note = (f"Left out as unreadable or malformed: {counts}. The metrics describe the remaining "
+            "images only.")
+    if len(rows) > MAX_SKIPPED_ROWS:
+        note += f" The first {MAX_SKIPPED_ROWS} are listed; report.json has them all."
+    return h.section("Skipped items", h.paragraph(note, "warn"),
+                     h.table(["set", "problem"], rows[:MAX_SKIPPED_ROWS]))
 
 
 def features_section(result: dict[str, Any]) -> str:
