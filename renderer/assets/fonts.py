@@ -42,6 +42,9 @@ def font_charset(path: Path) -> frozenset[int] | str:
     try:
         # Our own file handle: fontTools leaves its own open when the font is malformed.
         with open(path, "rb") as fh, TTFont(fh, lazy=True, fontNumber=0) as font:
+            # Placeholder glyph names: only the code points matter here, and decoding the real
+            # names (the 'post' table) is most of the cost (7x: 130 -> 19 ms for 16 fonts).
+            font.setGlyphOrder([f"g{i}" for i in range(font["maxp"].numGlyphs)])
             cmap = font.getBestCmap() or {}
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, IndexError,
             struct.error, TypeError) as exc:  # fontTools' parsers fail in many ways on bad files
