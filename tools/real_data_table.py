@@ -263,7 +263,7 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
         notes.append(
             f"- {name}: TSTR trained on {row['n_rendered_train']:,} rendered images for "
             f"{row['epochs']} epochs, TRTR on {row['n_real_train']:,} real ones for "
-            f"{row['trtr_epochs']} epochs (the same number of steps); scored on "
+            f"{row.get('trtr_epochs', row['epochs'])} epochs; scored on "
             f"{row['tstr_whole']['n']:,} real images (whole) and {row['trtr_held_out']['n']:,} "
             f"(held-out half). KID and C2ST: {row['n_rendered']:,} rendered vs {row['n_real']:,} "
             f"real, `{row['extractor']}` features. Command: `{row['command']}`; wall time "

@@ -1,8 +1,15 @@
 """Gradient-domain (Poisson) blending of a pasted object (``cv2.seamlessClone``, normal clone).
 
 The object keeps its own gradients while its colour offset to the background is replaced by a
-smooth membrane, so no seam remains for a detector to key on. It is by far the most expensive
-blend mode (a few ms per object); scenes mix it with cheaper modes.
+membrane, so no seam remains for a detector to key on. The membrane (blended minus object) is
+smooth except along the mask's edge, so objects beyond ~96 px solve it on a grid coarsened by a
+power of two (object colour averaged over the mask only, so the edge sees the true object colour)
+and add it, upsampled, to the object at full resolution; a band one coarse cell wide along the
+edge fades in from the background, where the coarse membrane cannot follow the background's
+pixel detail. That costs 2-7x less than a full-resolution solve. On flat-coloured test objects
+the two differ by 1-3 grey levels on average; on shaded scene objects they differ more near the
+edges, where OpenCV's full solve lets some of the object's colour bleed into a rim and the
+coarse one does not (mean difference 0.5-3.3 levels per quickstart image).
 """
 
 from __future__ import annotations
@@ -12,6 +19,43 @@ import numpy as np
 
 _PAD = 2  # seamlessClone needs the mask off the destination's border
 _GROW = np.ones((5, 5), np.uint8)  # seamlessClone erodes its mask by 3 px: grow it first
+_ERODE, _ERODE_STEPS = np.ones((3, 3), np.uint8), 3  # ... that erosion, to know what changes
+_COARSE_SIDE = 48  # solve on a grid whose longer side stays at least this many pixels
+
+
+def _clone(src: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``cv2.seamlessClone`` of ``src`` into ``dst`` inside ``mask`` (same-size arrays)."""
+    dst = cv2.copyMakeBorder(dst, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REFLECT)
+    src = cv2.copyMakeBorder(src, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REFLECT)
+    mask = cv2.copyMakeBorder(mask, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=0)
+    x, y, w, h = cv2.boundingRect(mask)
+    mask[:1], mask[-1:], mask[:, :1], mask[:, -1:] = 0, 0, 0, 0
+    out = cv2.seamlessClone(src, dst, mask, (x + w // 2, y + h // 2), cv2.NORMAL_CLONE)
+    return out[_PAD:-_PAD, _PAD:-_PAD]
+
+
+def _coarse_clone(src: np.ndarray, dst: np.ndarray, mask: np.ndarray, factor: int) -> np.ndarray:
+    """``_clone`` with the membrane solved on a grid ``factor`` times coarser."""
+    h, w = mask.shape
+    size = (-(-w // factor), -(-h // factor))
+    inside = (mask > 0).astype(np.float32)
+    coverage = cv2.resize(inside, size, interpolation=cv2.INTER_AREA)
+    # normalised averaging: coarse cells on the edge take the object's colour, not a mix with
+    # the background under it, or the membrane would leave a rim of the object's colour
+    src_small = cv2.resize(src.astype(np.float32) * inside[..., None], size,
+                           interpolation=cv2.INTER_AREA)
+    src_small = cv2.convertScaleAbs(src_small / np.maximum(coverage, 1e-6)[..., None])
+    dst_small = cv2.resize(dst, size, interpolation=cv2.INTER_AREA)
+    solved = _clone(src_small, dst_small, np.where(coverage > 0.5, 255, 0).astype(np.uint8))
+    membrane = cv2.subtract(solved, src_small, dtype=cv2.CV_16S).astype(np.float32)
+    blended = cv2.add(src, cv2.resize(membrane, (w, h), interpolation=cv2.INTER_LINEAR),
+                      dtype=cv2.CV_32F)
+    changed = cv2.erode(mask, _ERODE, iterations=_ERODE_STEPS)
+    inward = cv2.distanceTransform(changed, cv2.DIST_L2, 3)
+    weight = np.minimum(inward * np.float32(1 / factor), 1.0)[..., None]
+    out = dst.astype(np.float32)
+    out += weight * (blended - out)
+    return cv2.convertScaleAbs(out)  # rounds and saturates to uint8
 
 
 def poisson_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -28,10 +72,9 @@ def poisson_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.nda
     mask = cv2.dilate((alpha > 0).astype(np.uint8) * 255, _GROW)
     if not mask.any():
         return dst
-    dst = cv2.copyMakeBorder(dst, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REFLECT)
-    src = cv2.copyMakeBorder(src, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REFLECT)
-    mask = cv2.copyMakeBorder(mask, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=0)
-    x, y, w, h = cv2.boundingRect(mask)
-    mask[:1], mask[-1:], mask[:, :1], mask[:, -1:] = 0, 0, 0, 0
-    out = cv2.seamlessClone(src, dst, mask, (x + w // 2, y + h // 2), cv2.NORMAL_CLONE)
-    return out[_PAD:-_PAD, _PAD:-_PAD]
+    factor = 1
+    while max(mask.shape) // (2 * factor) >= _COARSE_SIDE:
+        factor *= 2
+    if factor == 1:
+        return _clone(src, dst, mask)
+    return _coarse_clone(src, dst, mask, factor)
