@@ -7,4 +7,4 @@ from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
 
 __all__ = ["ASSETS", "AssetInfo", "AssetRaster"]
 
-from renderer.assets import cutout, glyph, shape  # noqa: F401
+from renderer.assets import cutout, glyph, handwriting, shape  # noqa: F401

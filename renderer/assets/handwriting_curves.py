@@ -18,6 +18,7 @@ _WAVES = 3  # sinusoids per axis in the elastic field: low-frequency, hand-like 
 # at most this many cycles per digit height: with amplitudes ~0.05 the field's gradient stays
 # well below 1, so it bends strokes without folding them into kinks
 _MAX_CYCLES = 1.2
+_MAX_TURN = 0.8  # radians a run-on stroke end may veer from the pen's heading
 
 
 def _catmull_rom(points: np.ndarray, closed: bool) -> np.ndarray:
@@ -78,7 +79,7 @@ def stroke_polyline(stroke: Stroke, jitter: float, closure: float, *,
     """
     points = np.array([p[:2] for p in stroke.points], np.float64)
     points = points + rng.normal(0.0, jitter, points.shape)
-    retrace = float(rng.uniform(0.0, 1.0))
+    retrace, turn = float(rng.uniform(0.0, 1.0)), float(rng.uniform(-_MAX_TURN, _MAX_TURN))
     if stroke.closed:
         loop = _catmull_rom(points, closed=True)
         length = _length(loop)
@@ -86,26 +87,29 @@ def stroke_polyline(stroke: Stroke, jitter: float, closure: float, *,
             return _cut(loop, max(length + closure, 0.2 * length))
         # the pen goes round again for a while, then runs off along its heading
         return _run_on(_cut(np.vstack([loop, loop[1:]]), length + retrace * closure),
-                       (1.0 - retrace) * closure)
+                       (1.0 - retrace) * closure, turn)
     corners = [i for i, p in enumerate(stroke.points) if len(p) > 2 and p[2] is CORNER]
     bounds = [0, *(i for i in corners if 0 < i < len(points) - 1), len(points) - 1]
     pieces = [_catmull_rom(points[a: b + 1], closed=False) for a, b in itertools.pairwise(bounds)]
     path = np.vstack([pieces[0], *(piece[1:] for piece in pieces[1:])])
     if closure < 0:
         return _cut(path, max(_length(path) + closure, 0.6 * _length(path)))
-    return _run_on(path, closure)
+    return _run_on(path, closure, turn)
 
 
 def _length(path: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
 
 
-def _run_on(path: np.ndarray, extra: float) -> np.ndarray:
-    """``path`` continued straight along its final heading for ``extra`` units (a late lift)."""
+def _run_on(path: np.ndarray, extra: float, turn: float) -> np.ndarray:
+    """``path`` run on straight for ``extra`` units (a late lift), its heading turned by ``turn``
+    radians: the flick a pen makes as it leaves the paper."""
     if extra <= 0:
         return path
     heading = path[-1] - path[-2]
     heading /= max(float(np.linalg.norm(heading)), 1e-12)
+    cos, sin = math.cos(turn), math.sin(turn)
+    heading = np.array([cos * heading[0] - sin * heading[1], sin * heading[0] + cos * heading[1]])
     return np.vstack([path, path[-1] + extra * heading])
 
 
