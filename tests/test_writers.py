@@ -233,3 +233,17 @@ def test_non_empty_output_is_refused_without_resume_or_overwrite(tmp_path: Path)
         _render(spec, run_out, "coco")
     run_dataset(spec, RunConfig(out=run_out, n=2, seed=0, overwrite=True))
     assert len(list((run_out / "images").iterdir())) == 2, "overwrite replaces the old run"
+
+
+@pytest.mark.parametrize(("x0", "n_columns"), [(0, 5), (3, 4), (7, 5), (0, 12), (11, 1)])
+def test_band_rle_equals_pycocotools_on_the_full_frame(x0: int, n_columns: int) -> None:
+    from renderer.writers.coco import _band_rle
+
+    height, width = 9, 12
+    rng = np.random.default_rng(x0 * 100 + n_columns)
+    for fill in (0.0, 0.3, 1.0):  # empty, ragged, and a band of solid columns
+        mask = np.zeros((height, width), np.uint8)
+        mask[:, x0:x0 + n_columns] = rng.random((height, n_columns)) < fill
+        expected = mask_utils.encode(np.asfortranarray(mask))
+        got = _band_rle(mask[:, x0:x0 + n_columns].T.astype(bool), x0, width)
+        assert got == {"size": expected["size"], "counts": expected["counts"].decode("ascii")}

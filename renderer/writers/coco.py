@@ -27,36 +27,52 @@ def xyxy_to_xywh(box: tuple[float, float, float, float]) -> list[float]:
 
 
 def encode_masks(sample: Sample) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """RLEs of every object's visible and amodal masks (one comparison over the id map).
+    """RLEs of every object's visible and amodal masks.
 
-    An unoccluded object's amodal mask equals its visible one (checked in its ROI): its visible
-    RLE is reused instead of encoding a second full-frame mask.
+    Each mask is run-length coded over the columns its object spans only (see ``_band_rle``),
+    and an unoccluded object's amodal mask, equal to its visible one (checked in its ROI),
+    reuses the visible RLE.
     """
-    if not sample.objects:
-        return [], []
-    height, width = sample.instance_map.shape
-    ids = np.array([o.object_id for o in sample.objects], np.uint16)
-    # pycocotools wants (H, W, n) in Fortran order, which is (n, W, H) in C order: build that
-    # directly from the transposed id map instead of copying a C-order stack.
+    # column-major order is what COCO's RLE runs along: work in the transposed id map
     id_map_t = cv2.transpose(sample.instance_map)  # 7x faster than numpy's copy of .T
-    visible = (id_map_t[None] == ids[:, None, None]).view(np.uint8).T
-    visible_rles = _as_json(mask_utils.encode(visible))
-    occluded = [k for k, obj in enumerate(sample.objects) if not _amodal_is_visible(sample, obj)]
-    amodal_rles = list(visible_rles)
-    if occluded:
-        amodal_t = np.zeros((len(occluded), width, height), np.uint8)
-        for row, k in enumerate(occluded):
-            obj = sample.objects[k]
-            x0, y0 = obj.origin
-            h, w = obj.amodal.shape
-            amodal_t[row, x0:x0 + w, y0:y0 + h] = obj.amodal.T
-        for k, rle in zip(occluded, _as_json(mask_utils.encode(amodal_t.T)), strict=True):
-            amodal_rles[k] = rle
+    width, height = id_map_t.shape
+    visible_rles, amodal_rles = [], []
+    for obj in sample.objects:
+        x0, y0 = obj.origin
+        h, w = obj.amodal.shape
+        visible = _band_rle(id_map_t[x0:x0 + w] == obj.object_id, x0, width)
+        visible_rles.append(visible)
+        if _amodal_is_visible(sample, obj):
+            amodal_rles.append(visible)
+            continue
+        band_t = np.zeros((w, height), bool)
+        band_t[:, y0:y0 + h] = obj.amodal.T
+        amodal_rles.append(_band_rle(band_t, x0, width))
     return visible_rles, amodal_rles
 
 
-def _as_json(rles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"size": r["size"], "counts": r["counts"].decode("ascii")} for r in rles]
+def _band_rle(band_t: np.ndarray, x0: int, width: int) -> dict[str, Any]:
+    """COCO RLE (compressed, JSON-ready) of a full-frame mask that is empty outside columns
+    ``x0 .. x0 + len(band_t)``, given those columns as ``band_t`` (columns x full height, bool).
+
+    Runs are counted over the band alone (objects span a fraction of the frame's columns), then
+    the empty columns on either side lengthen the first and last runs of zeros.
+    """
+    n_columns, height = band_t.shape
+    flat = band_t.reshape(-1)
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    runs = np.diff(np.concatenate(([0], change, [flat.size])))
+    if flat.size and flat[0]:
+        runs = np.concatenate(([0], runs))  # RLE counts start with a run of zeros
+    runs[0] += x0 * height
+    after = (width - x0 - n_columns) * height
+    if after:
+        if len(runs) % 2:  # the band ends on a run of zeros: lengthen it
+            runs[-1] += after
+        else:
+            runs = np.append(runs, after)
+    rle = mask_utils.frPyObjects({"counts": runs.tolist(), "size": [height, width]}, height, width)
+    return {"size": rle["size"], "counts": rle["counts"].decode("ascii")}
 
 
 def _amodal_is_visible(sample: Sample, obj: ObjectLabel) -> bool:
