@@ -287,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    command = shlex.join(["python", "tools/real_data_table.py", *(sys.argv[1:] if argv is None else argv)])
+    given = sys.argv[1:] if argv is None else argv
+    # --cache only saves time (the figures do not depend on it) and names a local folder: left out
+    kept = [a for i, a in enumerate(given) if a != "--cache" and (i == 0 or given[i - 1] != "--cache")]
+    command = shlex.join(["python", "tools/real_data_table.py", *kept])
     table_path = args.out / "table.json"
     table = json.loads(table_path.read_text()) if table_path.is_file() else {"rows": {}}
     for name in args.scene:
