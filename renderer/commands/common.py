@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from renderer.resources import SceneContext
@@ -30,7 +29,6 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> SceneSpec:
     """Load the spec named by the arguments."""
-    ctx = SceneContext(extra_roots=tuple(args.asset_root), allow_any_path=args.allow_any_path)
-    spec = load_spec(args.spec, args.overrides, ctx)
-    # load_spec makes a new context for the spec's folder; the flag is set on that one
-    return spec.with_context(replace(spec.context, skip_bad_assets=args.skip_bad_assets))
+    ctx = SceneContext(extra_roots=tuple(args.asset_root), allow_any_path=args.allow_any_path,
+                       skip_bad_assets=args.skip_bad_assets)
+    return load_spec(args.spec, args.overrides, ctx)

@@ -6,6 +6,7 @@ YAML is read with ``yaml.safe_load`` only: a spec can never name code to run or 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,6 @@ def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
         if not isinstance(data, dict):
             break
         apply_override(data, *parse_override(text), text)
-    base = ctx or SceneContext()
-    context = SceneContext(base_dir=path.resolve().parent, extra_roots=base.extra_roots,
-                           allow_any_path=base.allow_any_path)
+    # the caller's context, with paths now relative to the spec's own folder
+    context = replace(ctx or SceneContext(), base_dir=path.resolve().parent)
     return validate_spec(data, str(path), context)

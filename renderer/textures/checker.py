@@ -42,5 +42,4 @@ class Checker:
 
     @staticmethod
     def field(record: dict[str, Any], height: int, width: int) -> np.ndarray:
-        return checker_field(height, width, record["cell"], record["angle"],
-                             (record["offset"][0], record["offset"][1]))
+        return checker_field(height, width, record["cell"], record["angle"], tuple(record["offset"]))

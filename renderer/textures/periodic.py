@@ -47,15 +47,12 @@ def rotated_window(height: int, width: int, angle_deg: float
     return u0, v0, math.ceil(max(us)) - u0 + 2, math.ceil(max(vs)) - v0 + 2, c, s
 
 
-def warp_window(window: np.ndarray, u0: float, v0: float, c: float, s: float,
+def warp_window(window: np.ndarray, u0: float, v0: float | None, c: float, s: float,
                 height: int, width: int) -> np.ndarray:
-    """Sample ``window`` (rows along v from ``v0``, columns along u from ``u0``) at every pixel.
+    """Sample ``window`` (columns along u from ``u0``, rows along v from ``v0``) at every pixel.
 
-    A window of ``_ROWS`` identical rows is a 1-D pattern (constant along v)."""
-    if window.shape[0] == _ROWS and v0 == 0:
-        row1 = [0.0, 0.0, (_ROWS - 1) / 2]
-    else:
-        row1 = [-s, c, -v0]
+    ``v0=None``: a 1-D pattern, constant along v, whose window rows are all equal."""
+    row1 = [0.0, 0.0, (window.shape[0] - 1) / 2] if v0 is None else [-s, c, -v0]
     matrix = np.array([[c, s, -u0], row1], np.float64)
     return cv2.warpAffine(window, matrix, (width, height),
                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
@@ -66,7 +63,7 @@ def stripes_field(height: int, width: int, period: float, angle_deg: float, duty
     """(height, width) float32 stripes: 1 on the ``duty`` part of each period along ``angle``."""
     u0, _, nu, _, c, s = rotated_window(height, width, angle_deg)
     wave = square_wave(u0, nu, period, duty, phase)
-    return warp_window(np.repeat(wave[None, :], _ROWS, axis=0), u0, 0, c, s, height, width)
+    return warp_window(np.repeat(wave[None, :], _ROWS, axis=0), u0, None, c, s, height, width)
 
 
 def checker_field(height: int, width: int, cell: float, angle_deg: float,
