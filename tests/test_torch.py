@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,6 +132,27 @@ def test_fork_workers_match_main_process(tiny_spec: SceneSpec) -> None:
             assert [t["image_id"] for t in targets] == [t["image_id"] for t in ref_targets]
             for a, b in zip(ref_targets, targets, strict=True):
                 assert torch.equal(a["boxes"], b["boxes"]) and torch.equal(a["masks"], b["masks"])
+
+
+FORK_AFTER_OPENCV_POOL = """
+import cv2, numpy as np, sys
+from torch.utils.data import DataLoader
+from renderer.torch import SyntheticDataset, collate_detection
+cv2.GaussianBlur(np.zeros((1500, 1500, 3), np.uint8), (0, 0), 5)  # the parent's pool is busy
+ds = SyntheticDataset(sys.argv[1], length=4)
+batches = DataLoader(ds, batch_size=2, num_workers=2, multiprocessing_context="fork",
+                     collate_fn=collate_detection)
+print(sum(len(images) for images, _ in batches))
+"""
+
+
+def test_fork_workers_after_the_parent_used_opencv_threads(tmp_path: Path) -> None:
+    # Workers switch OpenCV's pool off; resizing it instead (setNumThreads(1)) hangs here.
+    spec = write_yaml(tmp_path / "s.yaml", spec_data(DETECTION_DATA))
+    done = subprocess.run([sys.executable, "-c", FORK_AFTER_OPENCV_POOL, str(spec)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["4"]
 
 
 def test_spawn_persistent_stream_follows_set_epoch(tiny_spec: SceneSpec) -> None:

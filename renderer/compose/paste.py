@@ -111,7 +111,8 @@ def _apply_blend(alpha: np.ndarray, prem: np.ndarray, blend: dict[str, Any]) -> 
     a = alpha.astype(np.float32) * np.float32(1 / 255)
     if blend["mode"] == "feather" and blend["radius"] > 0:
         soft = cv2.GaussianBlur(a, (0, 0), blend["radius"])
-        return a * soft, prem * soft[..., None]  # feather inward: never grows past the outline
+        # feather inward: never grows past the outline
+        return a * soft, cv2.multiply(prem, cv2.cvtColor(soft, cv2.COLOR_GRAY2RGB))
     if blend["mode"] == "motion":
         kernel = line_kernel(blend["length"], blend["angle"])
         return (cv2.filter2D(a, -1, kernel, borderType=cv2.BORDER_CONSTANT),
@@ -160,7 +161,7 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
     a, prem = _apply_blend(alpha, prem, blend)
     roi = frame[region.y0:region.y1, region.x0:region.x1]
     # OpenCV's saturating add rounds and clips to uint8 in the same pass as the sum
-    behind = cv2.multiply(roi, cv2.merge([1 - a] * 3), dtype=cv2.CV_32F)
+    behind = cv2.multiply(roi, cv2.cvtColor(1 - a, cv2.COLOR_GRAY2RGB), dtype=cv2.CV_32F)
     composited = cv2.add(behind, prem, dtype=cv2.CV_8U)
     roi[:] = poisson_blend(roi, composited, alpha) if blend["mode"] == "poisson" else composited
 

@@ -9,6 +9,7 @@ YAML::
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
 import cv2
@@ -39,7 +40,25 @@ class Blur:
     def apply(image: np.ndarray, record: dict[str, Any]) -> np.ndarray:
         if record["sigma"] <= 0:
             return image
-        return cv2.GaussianBlur(image, (0, 0), record["sigma"])
+        return gaussian_blur(image, record["sigma"])
+
+
+@lru_cache(maxsize=1024)
+def _gaussian_kernel(sigma: float) -> np.ndarray:
+    size = int(round(sigma * 6 + 1)) | 1  # OpenCV's own kernel size for 8-bit images
+    return cv2.getGaussianKernel(size, sigma, cv2.CV_32F)
+
+
+def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur with ``sigma`` in pixels, the same kernel as ``cv2.GaussianBlur``.
+
+    For 8-bit images it runs the separable float filter: OpenCV's bit-exact 8-bit Gaussian is
+    1.2x (a 640x480 frame) to 4x (an object's region) slower, and differs by at most one level.
+    """
+    if image.dtype != np.uint8:
+        return cv2.GaussianBlur(image, (0, 0), sigma)
+    kernel = _gaussian_kernel(round(float(sigma), 6))
+    return cv2.sepFilter2D(image, -1, kernel, kernel)
 
 
 def line_kernel(length: float, angle_deg: float) -> np.ndarray:
