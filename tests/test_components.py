@@ -63,6 +63,12 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                   {"text": {"W": 1, "i": 3}, "fonts": ["builtin:fonts/Kristi.ttf"]}],
         "cutout": [{"dir": "builtin:cutouts"},
                    {"dir": "builtin:signs", "classes": ["14", "17"], "balance": "files"}],
+        "choice": [{"options": [{"asset": {"kind": "shape"}},
+                                {"weight": 2, "asset": {"kind": "glyph", "text": ["A", "7"]}}]},
+                   {"options": [{"asset": {"kind": "cutout", "dir": "builtin:cutouts"}},
+                                {"weight": 0.5, "asset": {"kind": "handwriting"}},
+                                {"asset": {"kind": "choice", "options": [
+                                    {"asset": {"kind": "glyph", "text": ["Q"]}}]}}]}],
         "handwriting": [{}, {"digits": ["1", "7"], "slant": 0, "width": 0.01, "rotation": [-180, 180],
                              "pressure": 0.9},
                         {"digits": {"0": 1, "8": 3}, "elastic": 0.3, "jitter": 0.2, "closure": [-0.4, 0.4],

@@ -1,4 +1,5 @@
-"""Asset kinds: procedural shapes, font glyphs, RGBA cutouts, handwritten digits.
+"""Asset kinds: procedural shapes, font glyphs, RGBA cutouts, handwritten digits, and a weighted
+choice among them.
 
 Each kind is one module registered in ``ASSETS``; importing this package registers them all.
 """
@@ -7,4 +8,4 @@ from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
 
 __all__ = ["ASSETS", "AssetInfo", "AssetRaster"]
 
-from renderer.assets import cutout, glyph, handwriting, shape  # noqa: F401
+from renderer.assets import choice, cutout, glyph, handwriting, shape  # noqa: F401

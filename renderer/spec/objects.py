@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field
 
-from renderer.assets import ASSETS
+from renderer.assets import ASSETS, choice
 from renderer.spec.base import SpecModel
 from renderer.spec.color import ColorSpec
 from renderer.spec.params import FloatParam, IntParam, NamesParam
@@ -24,6 +24,8 @@ from renderer.textures import TEXTURES
 
 AssetSpec = Annotated[Union[ASSETS.params_models()], Field(discriminator="kind")]  # noqa: UP007
 TextureSpec = Annotated[Union[TEXTURES.params_models()], Field(discriminator="kind")]  # noqa: UP007
+choice.ChoiceOption.model_rebuild(_types_namespace={"AssetSpec": AssetSpec})
+choice.ChoiceParams.model_rebuild()
 
 BLEND_MODES = ("none", "feather", "motion", "poisson")
 
