@@ -139,7 +139,11 @@ class CocoWriter:
     def write(self, sample: Sample, image: bytes) -> list[tuple[str, bytes]]:
         rel = f"images/{image_name(sample.index, self.info.image_format)}"
         write_bytes_atomic(self.out / rel, image)
-        self.lines.append(json.dumps(coco_records(sample, self.info), separators=(",", ":")))
+        records = coco_records(sample, self.info)
+        # One line per image: its record, then each annotation (without its id), tab-separated.
+        # JSON text never holds a raw tab, so the merge splits lines instead of parsing them.
+        self.lines.append("\t".join(json.dumps(r, separators=(",", ":"))
+                                    for r in (records["image"], *records["annotations"])))
         return [(rel, image)]
 
     def close(self) -> None:
@@ -148,24 +152,25 @@ class CocoWriter:
 
     @staticmethod
     def finalize(out: Path, info: DatasetInfo, shards: list[int]) -> None:
-        def records() -> Any:
+        # Two streaming passes over the parts (images first, then annotations): memory stays
+        # flat in the number of images, and no record is parsed or serialized again.
+        def lines() -> Any:
             for shard in shards:
                 with open(part_path(out, "coco", shard), encoding="utf-8") as fh:
                     for line in fh:
                         if line.strip():
-                            yield json.loads(line)
+                            yield line.rstrip("\n").split("\t")
 
         with open_atomic(out / "annotations.json") as fh:
             fh.write('{"info": ' + json.dumps({"description": "rendered by synth"}))
             fh.write(', "licenses": [], "categories": ' + json.dumps(categories(info)))
             fh.write(', "images": [')
-            for k, record in enumerate(records()):
-                fh.write((", " if k else "") + json.dumps(record["image"], separators=(",", ":")))
+            for k, fields in enumerate(lines()):
+                fh.write((", " if k else "") + fields[0])
             fh.write('], "annotations": [')
             ann_id = 0
-            for record in records():
-                for ann in record["annotations"]:
+            for fields in lines():
+                for ann in fields[1:]:
                     ann_id += 1
-                    fh.write((", " if ann_id > 1 else "")
-                             + json.dumps({"id": ann_id, **ann}, separators=(",", ":")))
+                    fh.write(f'{", " if ann_id > 1 else ""}{{"id":{ann_id},{ann[1:]}')
             fh.write("]}\n")
