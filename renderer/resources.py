@@ -41,6 +41,12 @@ SIXTEEN_BIT_GRAY = ("I;16", "I;16L", "I;16B", "I;16N")
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error, Warning)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type name when the message is empty."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class AssetError(ValueError):
     """A referenced asset is missing, unreadable or unusable; the message names the file."""
 
@@ -145,8 +151,8 @@ def read_image(path: Path, ref: str, what: str, mode: str,
     except (PermissionError, IsADirectoryError) as exc:
         raise AssetError(f"{what} {ref!r} cannot be read: {exc.strerror}") from None
     except DECODE_ERRORS as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise AssetError(f"{what} {ref!r} cannot be decoded (truncated or corrupt): {detail}") from None
+        raise AssetError(f"{what} {ref!r} cannot be decoded (truncated or corrupt): "
+                         f"{first_line(exc)}") from None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ variants of a spec differ image by image only in what was changed (common random
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -27,6 +28,12 @@ def stream(seed: int, index: int, component: str) -> np.random.Generator:
     """
     sequence = np.random.SeedSequence(seed, spawn_key=(index, stable_id(component)))
     return np.random.Generator(np.random.PCG64(sequence))
+
+
+def weighted_index(rng: np.random.Generator, weights: Sequence[float]) -> int:
+    """An index drawn with probability proportional to ``weights`` (>= 0, positive sum)."""
+    w = np.asarray(weights, np.float64)
+    return int(rng.choice(len(w), p=w / w.sum()))
 
 
 def child_seed(rng: np.random.Generator) -> int:

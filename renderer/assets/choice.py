@@ -22,6 +22,7 @@ from pydantic import Field
 
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
 from renderer.resources import SceneContext
+from renderer.rng import weighted_index
 from renderer.spec.base import SpecModel
 
 if TYPE_CHECKING:
@@ -67,8 +68,7 @@ class Choice:
 
     @staticmethod
     def sample(params: ChoiceParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
-        weights = np.array([o.weight for o in params.options], np.float64)
-        k = int(rng.choice(len(weights), p=weights / weights.sum()))
+        k = weighted_index(rng, [o.weight for o in params.options])
         option = params.options[k].asset
         chosen = ASSETS.get(option.kind).sample(option, rng=rng, ctx=ctx)
         return {"kind": "choice", "option": k, "class_name": chosen.get("class_name"),

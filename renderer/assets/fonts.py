@@ -6,7 +6,7 @@ import struct
 from functools import cache
 from pathlib import Path
 
-from renderer.resources import AssetError, SceneContext
+from renderer.resources import AssetError, SceneContext, first_line
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
@@ -48,8 +48,7 @@ def font_charset(path: Path) -> frozenset[int] | str:
             cmap = font.getBestCmap() or {}
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, IndexError,
             struct.error, TypeError) as exc:  # fontTools' parsers fail in many ways on bad files
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return detail
+        return first_line(exc)
     return frozenset(cmap)
 
 

@@ -39,7 +39,7 @@ from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze
 from renderer.assets.handwriting_render import allographs, render_handwritten
 from renderer.assets.handwriting_templates import TEMPLATES
 from renderer.resources import SceneContext
-from renderer.rng import child_seed
+from renderer.rng import child_seed, weighted_index
 from renderer.spec.base import SpecModel
 from renderer.spec.params import FloatParam, NamesParam
 
@@ -91,10 +91,8 @@ def sample_style(digit: str, params: HandwritingParams, *, rng: np.random.Genera
         ``HandwritingParams`` (``proportion`` is an ``[x, y]`` pair) and ``detail_seed``, the
         seed of the per-point jitter, elastic field and pressure profiles.
     """
-    forms = allographs(digit)
-    weights = np.array([form.weight for form in forms], np.float64)
     return {
-        "allograph": int(rng.choice(len(forms), p=weights / weights.sum())),
+        "allograph": weighted_index(rng, [form.weight for form in allographs(digit)]),
         "jitter": float(params.jitter.sample(rng)),
         "closure": float(params.closure.sample(rng)),
         "proportion": [float(params.proportion.sample(rng)), float(params.proportion.sample(rng))],

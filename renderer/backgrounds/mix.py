@@ -18,6 +18,7 @@ from pydantic import Field
 
 from renderer.backgrounds.base import BACKGROUNDS
 from renderer.resources import SceneContext
+from renderer.rng import weighted_index
 from renderer.spec.base import SpecModel
 
 if TYPE_CHECKING:
@@ -48,10 +49,10 @@ class Mix:
     def sample(params: MixParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
         from renderer.backgrounds import sample_background  # the union includes this module
 
-        weights = np.array([o.weight for o in params.options], float)
-        if weights.sum() <= 0:
+        weights = [o.weight for o in params.options]
+        if sum(weights) <= 0:
             raise ValueError("background.options: weights must have a positive sum")
-        k = int(rng.choice(len(weights), p=weights / weights.sum()))
+        k = weighted_index(rng, weights)
         return {"kind": "mix", "option": k,
                 "background": sample_background(params.options[k].background, rng=rng, ctx=ctx)}
 

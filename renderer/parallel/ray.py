@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from renderer.parallel.tuning import tune_render_process
+from renderer.resources import first_line
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,6 @@ def _import_ray() -> Any:
     return ray
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _connect(ray: Any, address: str | None, workers: int | None) -> bool:
     """Join the cluster at ``address`` or start a local one; True when this call started Ray."""
     if ray.is_initialized():
@@ -62,7 +58,7 @@ def _connect(ray: Any, address: str | None, workers: int | None) -> bool:
     except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
         where = address or os.environ.get("RAY_ADDRESS") or "a new local cluster"
         raise RayBackendError(
-            f"cannot start or join Ray at {where}: {_first_line(exc)} (a cluster with token "
+            f"cannot start or join Ray at {where}: {first_line(exc)} (a cluster with token "
             "authentication also needs RAY_AUTH_MODE=token and its token here)") from exc
     return True
 
@@ -102,7 +98,7 @@ def _collect(ray: Any, pending: dict[Any, Any], on_done: Callable[[Any], Any],
             name = f"shard {job.shard}" if hasattr(job, "shard") else "a task"
             raise RayBackendError(
                 f"{name} failed on all {max_retries + 1} attempts, its worker or node lost "
-                f"({type(exc).__name__}: {_first_line(exc)}); rerun with --resume to continue"
+                f"({type(exc).__name__}: {first_line(exc)}); rerun with --resume to continue"
             ) from exc
         on_done(result)
 
