@@ -117,10 +117,56 @@ def keypoints_xyv(target: dict[str, Any]) -> torch.Tensor:
     return torch.cat([points, target["keypoint_visibility"][..., None].to(points.dtype)], dim=-1)
 
 
+_ALIGN = 64  # bytes: each packed tensor starts on a cache line, so any dtype view is aligned
+
+
+def packed_in_shared_memory(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Copies of ``tensors`` (any shapes and dtypes) that are views of one shared-memory buffer,
+    with their types and metadata (``tv_tensors`` subclasses, ``canvas_size``, ``format``).
+
+    A DataLoader worker hands each tensor storage it returns to the main process as its own
+    shared-memory segment and file descriptor, which costs far more than copying small tensors:
+    a detection batch of 32 holds about 220. One buffer per field is one segment, as
+    ``default_collate`` makes by stacking.
+    """
+    offsets, total = [], 0
+    for tensor in tensors:
+        offsets.append(total)
+        total += -(-tensor.numel() * tensor.element_size() // _ALIGN) * _ALIGN
+    buffer = torch.empty(total, dtype=torch.uint8).share_memory_()
+    out = []
+    for tensor, offset in zip(tensors, offsets, strict=True):
+        nbytes = tensor.numel() * tensor.element_size()
+        view = buffer[offset:offset + nbytes].view(tensor.dtype).view(tensor.shape)
+        view.copy_(tensor.as_subclass(torch.Tensor))
+        out.append(tv_tensors.wrap(view, like=tensor) if isinstance(tensor, tv_tensors.TVTensor)
+                   else view)
+    return out
+
+
 def collate_detection(batch: list[tuple[Any, Any]]) -> tuple[list[Any], list[Any]]:
-    """Batch variable-sized detection items as ``(images, targets)`` lists (torchvision's form)."""
-    images, targets = zip(*batch, strict=True) if batch else ((), ())
-    return list(images), list(targets)
+    """Batch variable-sized detection items as ``(images, targets)`` lists (torchvision's form).
+
+    In a DataLoader worker the images, and each tensor field of the targets (``boxes``,
+    ``masks``, ...), are packed into one shared-memory buffer per field before they travel to
+    the main process (see ``packed_in_shared_memory``): about 7 segments per batch instead of
+    one per tensor, which speeds up loading from workers, on the fly and from disk alike. The
+    items are unchanged; as with ``default_collate``'s stacking, a tensor kept after its batch
+    keeps its field's buffer for the whole batch alive.
+    """
+    images, targets = (list(x) for x in zip(*batch, strict=True)) if batch else ([], [])
+    if get_worker_info() is None or not batch:
+        return images, targets
+    if all(isinstance(image, torch.Tensor) for image in images):
+        images = packed_in_shared_memory(images)
+    if all(isinstance(target, dict) for target in targets):
+        targets = [dict(target) for target in targets]
+        for key in targets[0]:
+            if all(isinstance(t.get(key), torch.Tensor) for t in targets):
+                for target, packed in zip(targets, packed_in_shared_memory(
+                        [t[key] for t in targets]), strict=True):
+                    target[key] = packed
+    return images, targets
 
 
 _opencv_threads_set = False
@@ -354,4 +400,4 @@ def loader_dataset(path: str | Path, transforms: Transforms | None = None,
 
 __all__ = ["EPOCH_STRIDE", "LoadedTorchDataset", "SyntheticDataset", "SyntheticStream",
            "UnlabeledSampleError", "collate_detection", "keypoints_xyv", "loader_dataset",
-           "to_torch"]
+           "packed_in_shared_memory", "to_torch"]

@@ -36,6 +36,7 @@ from renderer.torch import (
     collate_detection,
     keypoints_xyv,
     loader_dataset,
+    packed_in_shared_memory,
 )
 
 
@@ -153,6 +154,37 @@ def test_fork_workers_after_the_parent_used_opencv_threads(tmp_path: Path) -> No
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["4"]
+
+
+def test_packing_keeps_values_types_and_metadata() -> None:
+    rng = torch.Generator().manual_seed(0)
+    tensors = [tv_tensors.BoundingBoxes(torch.rand(3, 4, generator=rng) * 50, format="XYXY",
+                                        canvas_size=(60, 80)),
+               torch.arange(5, dtype=torch.int64), torch.zeros((0, 4)),  # an image without objects
+               tv_tensors.Mask(torch.randint(0, 2, (2, 7, 9), dtype=torch.uint8, generator=rng)),
+               torch.rand(6, 3, generator=rng)[:, 1]]  # a non-contiguous view
+    packed = packed_in_shared_memory(tensors)
+    assert len({t.untyped_storage().data_ptr() for t in packed}) == 1
+    assert packed[0].is_shared()
+    for before, after in zip(tensors, packed, strict=True):
+        assert type(after) is type(before) and after.dtype == before.dtype
+        assert torch.equal(after.as_subclass(torch.Tensor), before.as_subclass(torch.Tensor))
+    assert packed[0].canvas_size == (60, 80) and packed[0].format == tensors[0].format
+
+
+def test_worker_batches_travel_as_one_buffer_per_field(tiny_spec: SceneSpec) -> None:
+    ds = SyntheticDataset(tiny_spec, length=4, seed=2)
+    images, targets = next(iter(loader(ds, 2, "fork", batch_size=4,
+                                       collate_fn=collate_detection)))
+    assert len({image.untyped_storage().data_ptr() for image in images}) == 1
+    for key in ("boxes", "labels", "masks", "keypoints"):
+        assert len({t[key].untyped_storage().data_ptr() for t in targets}) == 1, key
+    assert isinstance(targets[0]["boxes"], tv_tensors.BoundingBoxes)
+    assert targets[0]["boxes"].canvas_size == tuple(images[0].shape[1:])
+    plain_images, plain_targets = collate_detection([ds[i] for i in range(4)])  # main process
+    for image, plain in zip(images, plain_images, strict=True):
+        assert torch.equal(image, plain)
+    assert [t["plan"] for t in targets] == [t["plan"] for t in plain_targets]
 
 
 def test_spawn_persistent_stream_follows_set_epoch(tiny_spec: SceneSpec) -> None:

@@ -4,12 +4,13 @@
         [--no-masks]
 
 Images/s of ``renderer.torch.SyntheticDataset`` and of a disk dataset reading the same images
-(``torchvision.io.decode_jpeg`` + pre-parsed COCO boxes, labels and RLE masks, the same target
-content) through a DataLoader (batch 32, ``collate_detection``) with 0 and 2 workers, in the same
-run and interleaved, because machines are shared and noisy (medians of ``--passes`` timed passes
-after a warm-up pass; workers are persistent so start-up is not timed). The product's own
-``loader_dataset`` (OpenCV decode) is timed too. Then the private memory (USS, from
-``/proc/self/smaps_rollup``) each spawned worker gains while rendering: the renderer's state.
+(``torchvision.io.decode_jpeg`` + pre-parsed COCO boxes, labels, visibility, RLE masks and
+keypoints: the same target content) through a DataLoader (batch 32, ``collate_detection``) with
+0 and 2 workers, in the same run and interleaved, because machines are shared and noisy (medians
+of ``--passes`` timed passes after a warm-up pass; workers are persistent so start-up is not
+timed). The product's own ``loader_dataset`` (OpenCV decode) is timed too. Then the private
+memory (USS, from ``/proc/self/smaps_rollup``) each spawned worker gains while rendering: the
+renderer's state.
 Targets: on-the-fly >= 0.35x the disk rate with 0 workers and 0.5x with 2; < 64 MB per worker.
 """
 
@@ -41,7 +42,12 @@ BATCH = 32
 
 
 class DiskDetection(Dataset):
-    """The rendered COCO set read the way a torchvision pipeline would: decode_jpeg + targets."""
+    """The rendered COCO set read the way a torchvision pipeline would: decode_jpeg + targets.
+
+    The target carries what ``SyntheticDataset``'s does (boxes, labels, visibility, masks,
+    keypoints and their flags; not the plan), so both sides pass the same tensors between
+    processes.
+    """
 
     def __init__(self, out: Path, masks: bool) -> None:
         self.entries: tuple[CocoEntry, ...] = tuple(load(out, "coco").entries)
@@ -59,10 +65,16 @@ class DiskDetection(Dataset):
             "boxes": tv_tensors.BoundingBoxes(torch.from_numpy(objects.boxes), format="XYXY",
                                               canvas_size=size),
             "labels": torch.from_numpy(objects.category_ids + 1),
+            "visibility": torch.from_numpy(objects.visibility),
             "image_id": entry.image_id}
         if self.masks:
             masks = decode_segmentations(objects.segmentations or (), *size)
             target["masks"] = tv_tensors.Mask(torch.from_numpy(masks.view("uint8")))
+        if objects.keypoints is not None:
+            points = objects.keypoints
+            target["keypoints"] = tv_tensors.KeyPoints(torch.from_numpy(points[..., :2].copy()),
+                                                       canvas_size=size)
+            target["keypoint_visibility"] = torch.from_numpy(points[..., 2].copy())
         return image, target
 
 
