@@ -7,8 +7,10 @@ variants of a spec differ image by image only in what was changed (common random
 
 from __future__ import annotations
 
+import bisect
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -26,14 +28,50 @@ def stream(seed: int, index: int, component: str) -> np.random.Generator:
         index: sample index (non-negative integer).
         component: slash-separated component path, e.g. ``"objects/shapes/2/pose"``.
     """
-    sequence = np.random.SeedSequence(seed, spawn_key=(index, stable_id(component)))
-    return np.random.Generator(np.random.PCG64(sequence))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        _entropy(seed, index, stable_id(component)))))
+
+
+def _words(value: int) -> list[int]:
+    """``value``'s little-endian 32-bit words (at least one), as numpy splits an int seed."""
+    words = [value & 0xFFFFFFFF]
+    while value := value >> 32:
+        words.append(value & 0xFFFFFFFF)
+    return words
+
+
+def _entropy(seed: int, index: int, component_id: int) -> np.ndarray:
+    """The words ``SeedSequence(seed, spawn_key=(index, component_id))`` mixes: the seed's words
+    padded with zeros to the pool size (4), then the spawn key's. Passing them as one uint32
+    array gives the same sequence at half the cost (numpy re-converts a spawn key on every
+    construction, and a plan makes about 36 streams)."""
+    run = _words(seed)
+    return np.array(run + [0] * (4 - len(run)) + _words(index) + _words(component_id), np.uint32)
+
+
+def cumulative(p: np.ndarray) -> tuple[float, ...]:
+    """Normalised cumulative probabilities, computed as ``Generator.choice(n, p=p)`` does."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return tuple(cdf.tolist())
+
+
+def draw_index(rng: np.random.Generator, cdf: tuple[float, ...]) -> int:
+    """The index ``rng.choice(len(cdf), p=p)`` draws for ``cdf = cumulative(p)``, from the same
+    single uniform searched to the right, without re-checking ``p`` on every draw: about 20x
+    faster, and a plan makes a dozen such draws per object."""
+    return bisect.bisect_right(cdf, rng.random())
+
+
+@lru_cache(maxsize=1024)
+def _weights_cdf(weights: tuple[float, ...]) -> tuple[float, ...]:
+    w = np.asarray(weights, np.float64)
+    return cumulative(w / w.sum())
 
 
 def weighted_index(rng: np.random.Generator, weights: Sequence[float]) -> int:
     """An index drawn with probability proportional to ``weights`` (>= 0, positive sum)."""
-    w = np.asarray(weights, np.float64)
-    return int(rng.choice(len(w), p=w / w.sum()))
+    return draw_index(rng, _weights_cdf(tuple(weights)))
 
 
 def child_seed(rng: np.random.Generator) -> int:

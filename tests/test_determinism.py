@@ -31,7 +31,7 @@ from core_helpers import (
 
 from renderer.plan import plan_from_dict, sample_plan
 from renderer.render import render_plan, render_sample
-from renderer.rng import stable_id, stream
+from renderer.rng import stable_id, stream, weighted_index
 
 # Every background kind, blend mode, lighting term and effect, at a small size.
 BUSY_DATA: dict[str, Any] = spec_data(
@@ -132,6 +132,25 @@ def test_streams_are_keyed_by_seed_index_and_name() -> None:
     assert stream(1, 2, "x").random() != stream(2, 2, "x").random() != stream(1, 3, "x").random()
     # crc32, pinned: a different stream id would silently change every dataset ever rendered
     assert stable_id("background") == 0xBC68B450
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**63 - 1])
+@pytest.mark.parametrize("index", [0, 5, 2**32 + 3, 2**40])
+def test_streams_are_numpys_spawn_keyed_sequences(seed: int, index: int) -> None:
+    # stream() hands numpy the words it would mix anyway, faster; the generators must be the
+    # ones SeedSequence(seed, spawn_key=(index, id)) gives, or every dataset would change
+    key = stable_id("objects/shapes/2/pose")
+    expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index, key))))
+    assert stream(seed, index, "objects/shapes/2/pose").bit_generator.state == expected.bit_generator.state
+
+
+def test_weighted_draws_are_numpys_choice() -> None:
+    weights = (0.4, 0.2, 0.25, 0.2, 0.15, 0.15, 0.2, 0.15, 0.0, 1.0)
+    p = np.asarray(weights) / np.asarray(weights).sum()
+    fast, slow = np.random.default_rng(5), np.random.default_rng(5)
+    draws = [weighted_index(fast, weights) for _ in range(3000)]
+    assert draws == [int(slow.choice(len(weights), p=p)) for _ in range(3000)]
+    assert 8 not in draws  # zero weight
 
 
 def _plan(data: dict[str, Any], seed: int = 2, index: int = 3) -> dict[str, Any]:

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+
+from renderer.rng import cumulative, draw_index
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,12 @@ class Choice(Dist):
     values: tuple[float, ...]
     weights: tuple[float, ...]
 
+    @cached_property
+    def _cdf(self) -> tuple[float, ...]:
+        return cumulative(np.asarray(self.weights) / sum(self.weights))
+
     def sample(self, rng: np.random.Generator) -> float | int:
-        k = int(rng.choice(len(self.values), p=np.asarray(self.weights) / sum(self.weights)))
-        return self._cast(self.values[k])
+        return self._cast(self.values[draw_index(rng, self._cdf)])
 
     def bounds(self) -> tuple[float, float]:
         return (min(self.values), max(self.values))

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
+from renderer.rng import cumulative, draw_index
 from renderer.spec.distributions import (
     Choice,
     Const,
@@ -162,11 +164,14 @@ class NameChoice:
     names: tuple[str, ...]
     weights: tuple[float, ...]
 
+    @cached_property
+    def _cdf(self) -> tuple[float, ...]:
+        return cumulative(np.asarray(self.weights) / sum(self.weights))
+
     def sample(self, rng: np.random.Generator) -> str:
         if len(self.names) == 1:
             return self.names[0]
-        p = np.asarray(self.weights) / sum(self.weights)
-        return self.names[int(rng.choice(len(self.names), p=p))]
+        return self.names[draw_index(rng, self._cdf)]
 
     def to_data(self) -> Any:
         if len(set(self.weights)) == 1:
