@@ -6,6 +6,7 @@ the full-resolution work is then a single multiply.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -64,5 +65,19 @@ def apply_lighting(frame: np.ndarray, lighting: dict[str, Any]) -> np.ndarray:
         lut = np.clip(np.round(x), 0, 255).astype(np.uint8).reshape(1, 256, 3)
         return cv2.LUT(frame, lut)
     # Fold the colour gains into the coarse field, upsample once, multiply once (saturating).
-    field = cv2.resize(coarse[..., None] * gains, (width, height), interpolation=cv2.INTER_LINEAR)
+    field = cv2.resize(coarse[..., None] * gains, (width, height), dst=_scratch(height, width),
+                       interpolation=cv2.INTER_LINEAR)
     return cv2.multiply(frame, field, dtype=cv2.CV_8U)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(height: int, width: int) -> np.ndarray:
+    """This thread's full-frame float32 RGB buffer for the light field, reused from image to image
+    (it never leaves ``apply_lighting``): a fresh 3.7 MB array per 640x480 image added about
+    0.1 ms of new pages to the 0.5 ms of lighting."""
+    buffer = getattr(_SCRATCH, "field", None)
+    if buffer is None or buffer.shape != (height, width, 3):
+        buffer = _SCRATCH.field = np.empty((height, width, 3), np.float32)
+    return buffer
