@@ -104,11 +104,16 @@ def to_torch(record: LoadedSample, task: str, masks: bool = True) -> tuple[tv_te
     if instance_masks is not None:
         target["masks"] = tv_tensors.Mask(torch.from_numpy(instance_masks.view(np.uint8)))
     if record.keypoints is not None:
-        points = record.keypoints
-        target["keypoints"] = tv_tensors.KeyPoints(torch.from_numpy(points[..., :2].copy()),
-                                                   canvas_size=size)
-        target["keypoint_visibility"] = torch.from_numpy(points[..., 2].copy())
+        target.update(keypoint_fields(record.keypoints, size))
     return image, target
+
+
+def keypoint_fields(points: np.ndarray, canvas_size: tuple[int, int]) -> dict[str, torch.Tensor]:
+    """``keypoints`` (``tv_tensors.KeyPoints``) and ``keypoint_visibility`` of a target, from
+    (n, k, 3) float32 x, y, COCO flag points on a canvas of (H, W)."""
+    return {"keypoints": tv_tensors.KeyPoints(torch.from_numpy(points[..., :2].copy()),
+                                              canvas_size=canvas_size),
+            "keypoint_visibility": torch.from_numpy(points[..., 2].copy())}
 
 
 def keypoints_xyv(target: dict[str, Any]) -> torch.Tensor:
@@ -399,5 +404,5 @@ def loader_dataset(path: str | Path, transforms: Transforms | None = None,
 
 
 __all__ = ["EPOCH_STRIDE", "LoadedTorchDataset", "SyntheticDataset", "SyntheticStream",
-           "UnlabeledSampleError", "collate_detection", "keypoints_xyv", "loader_dataset",
-           "packed_in_shared_memory", "to_torch"]
+           "UnlabeledSampleError", "collate_detection", "keypoint_fields", "keypoints_xyv",
+           "loader_dataset", "packed_in_shared_memory", "to_torch"]

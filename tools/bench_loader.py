@@ -35,7 +35,7 @@ from renderer.datasets import load
 from renderer.datasets.coco import CocoEntry, decode_segmentations
 from renderer.run import RunConfig, run_dataset
 from renderer.spec.load import load_spec
-from renderer.torch import SyntheticDataset, collate_detection, loader_dataset
+from renderer.torch import SyntheticDataset, collate_detection, keypoint_fields, loader_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = 32
@@ -71,10 +71,7 @@ class DiskDetection(Dataset):
             masks = decode_segmentations(objects.segmentations or (), *size)
             target["masks"] = tv_tensors.Mask(torch.from_numpy(masks.view("uint8")))
         if objects.keypoints is not None:
-            points = objects.keypoints
-            target["keypoints"] = tv_tensors.KeyPoints(torch.from_numpy(points[..., :2].copy()),
-                                                       canvas_size=size)
-            target["keypoint_visibility"] = torch.from_numpy(points[..., 2].copy())
+            target.update(keypoint_fields(objects.keypoints, size))
         return image, target
 
 
