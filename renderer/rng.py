@@ -56,6 +56,11 @@ def cumulative(p: np.ndarray) -> tuple[float, ...]:
     return tuple(cdf.tolist())
 
 
+def proportional_cdf(weights: Sequence[float]) -> tuple[float, ...]:
+    """``cumulative`` of ``weights`` normalised by their (sequential) sum."""
+    return cumulative(np.asarray(weights, np.float64) / sum(weights))
+
+
 def draw_index(rng: np.random.Generator, cdf: tuple[float, ...]) -> int:
     """The index ``rng.choice(len(cdf), p=p)`` draws for ``cdf = cumulative(p)``, from the same
     single uniform searched to the right, without re-checking ``p`` on every draw: about 20x

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from renderer.rng import cumulative, draw_index
+from renderer.rng import draw_index, proportional_cdf
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class Choice(Dist):
 
     @cached_property
     def _cdf(self) -> tuple[float, ...]:
-        return cumulative(np.asarray(self.weights) / sum(self.weights))
+        return proportional_cdf(self.weights)
 
     def sample(self, rng: np.random.Generator) -> float | int:
         return self._cast(self.values[draw_index(rng, self._cdf)])

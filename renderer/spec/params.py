@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
-from renderer.rng import cumulative, draw_index
+from renderer.rng import draw_index, proportional_cdf
 from renderer.spec.distributions import (
     Choice,
     Const,
@@ -166,7 +166,7 @@ class NameChoice:
 
     @cached_property
     def _cdf(self) -> tuple[float, ...]:
-        return cumulative(np.asarray(self.weights) / sum(self.weights))
+        return proportional_cdf(self.weights)
 
     def sample(self, rng: np.random.Generator) -> str:
         if len(self.names) == 1:
