@@ -1,16 +1,16 @@
 """DataLoader benchmark: rendering on the fly vs reading the same images from disk.
 
-    python tools/bench_loader.py [--n 192] [--spec scenes/quickstart.yaml] [--passes 3]
+    python tools/bench_loader.py [--n 192] [--spec scenes/quickstart.yaml] [--passes 5]
         [--no-masks]
 
 Images/s of ``renderer.torch.SyntheticDataset`` and of a disk dataset reading the same images
 (``torchvision.io.decode_jpeg`` + pre-parsed COCO boxes, labels, visibility, RLE masks and
 keypoints: the same target content) through a DataLoader (batch 32, ``collate_detection``) with
 0 and 2 workers, in the same run and interleaved, because machines are shared and noisy (medians
-of ``--passes`` timed passes after a warm-up pass; workers are persistent so start-up is not
-timed). The product's own ``loader_dataset`` (OpenCV decode) is timed too. Then the private
-memory (USS, from ``/proc/self/smaps_rollup``) each spawned worker gains while rendering: the
-renderer's state.
+of ``--passes`` timed rounds after a warm-up pass, one pass of each dataset per round; the ratio
+is the median of the rounds' ratios; workers are persistent so start-up is not timed). The
+product's own ``loader_dataset`` (OpenCV decode) is timed too. Then the private memory (USS, from
+``/proc/self/smaps_rollup``) each spawned worker gains while rendering: the renderer's state.
 Targets: on-the-fly >= 0.35x the disk rate with 0 workers and 0.5x with 2; < 64 MB per worker.
 """
 
@@ -124,8 +124,13 @@ def timed_pass(loader: DataLoader) -> float:
     return count / (time.perf_counter() - start)
 
 
-def rates(datasets: dict[str, Dataset], workers: int, passes: int) -> dict[str, float]:
-    """Median images/s per dataset; passes interleaved so load changes hit all alike."""
+def rates(datasets: dict[str, Dataset], workers: int, passes: int) -> dict[str, Any]:
+    """Median images/s per dataset, and the median over rounds of the on-the-fly / disk ratio.
+
+    Passes are interleaved in rounds (one pass of each dataset per round) so that load changes
+    hit all alike; a ratio taken within a round compares passes run seconds apart, so a burst of
+    load from elsewhere on a shared machine moves one round's ratio, not the median.
+    """
     loaders = {name: make_loader(ds, workers) for name, ds in datasets.items()}
     for loader in loaders.values():
         timed_pass(loader)  # warm-up: worker start, caches, page cache
@@ -133,7 +138,11 @@ def rates(datasets: dict[str, Dataset], workers: int, passes: int) -> dict[str, 
     for _ in range(passes):
         for name, loader in loaders.items():
             samples[name].append(timed_pass(loader))
-    return {name: round(statistics.median(v), 1) for name, v in samples.items()}
+    result: dict[str, Any] = {name: round(statistics.median(v), 1) for name, v in samples.items()}
+    ratios = [a / b for a, b in zip(samples["on_the_fly"], samples["disk_decode_jpeg"], strict=True)]
+    result["ratio_on_the_fly_vs_disk"] = round(statistics.median(ratios), 3)
+    result["ratio_per_round"] = [round(r, 3) for r in ratios]
+    return result
 
 
 def worker_memory(spec: Any, n: int) -> dict[str, Any]:
@@ -159,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", type=Path, default=ROOT / "scenes" / "quickstart.yaml")
     parser.add_argument("--n", type=int, default=192, help="images per pass (default 192)")
-    parser.add_argument("--passes", type=int, default=3, help="timed passes (median)")
+    parser.add_argument("--passes", type=int, default=5,
+                        help="timed rounds (median; default 5)")
     parser.add_argument("--no-masks", dest="masks", action="store_false",
                         help="targets without instance masks (boxes and labels only), both sides")
     args = parser.parse_args(argv)
@@ -180,7 +190,6 @@ def main(argv: list[str] | None = None) -> int:
                     "disk_loader_dataset": loader_dataset(out, masks=args.masks)}
         for workers in (0, 2):
             r = rates(datasets, workers, args.passes)
-            r["ratio_on_the_fly_vs_disk"] = round(r["on_the_fly"] / r["disk_decode_jpeg"], 3)
             results[f"workers{workers}_img_s"] = r
             print(f"num_workers={workers}: {json.dumps(r)}", flush=True)
     results["worker_memory_spawn"] = worker_memory(spec, min(args.n, 64))
