@@ -81,9 +81,10 @@ def poisson_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.nda
     mask = cv2.dilate((alpha > 0).astype(np.uint8) * 255, _GROW)
     if not mask.any():
         return dst
-    factor = 1
-    while max(mask.shape) >= _EXACT_BELOW and max(mask.shape) // (2 * factor) >= _COARSE_SIDE:
-        factor *= 2
-    if factor == 1:
+    side = max(mask.shape)
+    if side < _EXACT_BELOW:
         return _clone(src, dst, mask)
+    factor = 2
+    while side // (2 * factor) >= _COARSE_SIDE:
+        factor *= 2
     return _coarse_clone(src, dst, mask, factor)

@@ -29,8 +29,6 @@ _BANK_SIDE = 1024
 _BANK_SEED = 20260101
 _ZERO = 128  # the code of a zero value
 _CODES_PER_STD = 16  # code steps per standard deviation
-
-
 _BANK_BLOCK = 64  # rows coded at a time
 
 
