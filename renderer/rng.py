@@ -70,6 +70,9 @@ def draw_index(rng: np.random.Generator, cdf: tuple[float, ...]) -> int:
 
 @lru_cache(maxsize=1024)
 def _weights_cdf(weights: tuple[float, ...]) -> tuple[float, ...]:
+    # normalised by numpy's (pairwise) sum, as weighted_index always did; proportional_cdf sums
+    # sequentially, as the choice distributions did: the two sums can differ in the last bit,
+    # which would move a draw that lands on a boundary, so each keeps its own
     w = np.asarray(weights, np.float64)
     return cumulative(w / w.sum())
 
