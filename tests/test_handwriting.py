@@ -53,6 +53,26 @@ def test_detail_seed_changes_the_pen_path() -> None:
     assert render_handwritten("8", style, 40).tobytes() != render_handwritten("8", other, 40).tobytes()
 
 
+def _stroke_count(digit: str, form: int) -> int:
+    return len(allographs(digit)[form].strokes)
+
+
+def test_lift_moves_only_the_later_strokes_of_a_form() -> None:
+    """A pen lift misplaces the strokes after the first; a one-stroke form cannot move, and a
+    style planned before ``lift`` existed draws as ``lift: 0``."""
+    one_stroke = next((d, k) for d, k in ALL_FORMS if _stroke_count(d, k) == 1)
+    many = [(d, k) for d, k in ALL_FORMS if _stroke_count(d, k) > 1]
+    assert many
+    for digit, form in [one_stroke, *many]:
+        still = dict(_style(digit, 4), allograph=form, lift=0.0)
+        older = {key: value for key, value in still.items() if key != "lift"}
+        base = render_handwritten(digit, still, 60)
+        assert render_handwritten(digit, older, 60).tobytes() == base.tobytes()
+        lifted = render_handwritten(digit, dict(still, lift=0.1), 60)
+        moved = lifted.shape != base.shape or lifted.tobytes() != base.tobytes()
+        assert moved == (_stroke_count(digit, form) > 1), (digit, form)
+
+
 def test_slant_leans_the_top_to_the_right() -> None:
     upright = dict(_style("1", 0), allograph=0, slant=0.0, rotation=0.0, elastic=0.0, jitter=0.0,
                    closure=0.0, aspect=1.0)

@@ -4,7 +4,8 @@ Each digit has a few skeleton allographs (``handwriting_templates``): strokes th
 points in a unit-height box. A sample of handwriting is the skeleton moved by the writer's hand:
 
 1. per-control-point jitter (an unsteady hand), gaps or overshoot where loops close and strokes
-   end, with a flick of the pen as it lifts;
+   end, with a flick of the pen as it lifts, and the later strokes of a many-stroke form
+   misplaced (the hand moves while the pen is up);
 2. smooth curves through the points (centripetal Catmull-Rom, sharp at marked corners);
 3. proportions (where the waist of an 8 or the bar of a 4 sits), a smooth random elastic field,
    aspect, slant (shear) and rotation;
@@ -25,6 +26,7 @@ YAML (as the asset of a classification scene; every range takes a constant or a 
       width: {dist: loguniform, low: 0.06, high: 0.24}   # pen, fraction of the longer side
       rotation: [-10, 10]                          # degrees, counter-clockwise
       elastic: [0.0, 0.12]                         # digit heights
+      lift: [0.0, 0.08]                            # later strokes' misplacement, digit heights
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class HandwritingParams(SpecModel):
         rotation: degrees, counter-clockwise.
         width: pen width as a fraction of the digit's longer side.
         pressure: relative amplitude of the pen width's variation along a stroke.
+        lift: std of where each later stroke of a many-stroke form lands, in digit heights,
+            its turn about its centre (radians, twice the std): the hand moves between pen
+            lifts, so a 5's bar floats off its body and a 4's stem crosses anywhere.
     """
 
     kind: Literal["handwriting"] = "handwriting"
@@ -75,6 +80,7 @@ class HandwritingParams(SpecModel):
     rotation: FloatParam(ge=-180, le=180) = [-11.5, 11.5]
     width: FloatParam(ge=0.01, le=0.5) = {"dist": "loguniform", "low": 0.06, "high": 0.24}
     pressure: FloatParam(ge=0, le=0.9) = [0.0, 0.4]
+    lift: FloatParam(ge=0, le=0.2) = 0.0
 
 
 def sample_style(digit: str, params: HandwritingParams, *, rng: np.random.Generator
@@ -102,6 +108,7 @@ def sample_style(digit: str, params: HandwritingParams, *, rng: np.random.Genera
         "rotation": float(params.rotation.sample(rng)),
         "width": float(params.width.sample(rng)),
         "pressure": float(params.pressure.sample(rng)),
+        "lift": float(params.lift.sample(rng)),
         "detail_seed": child_seed(rng),
     }
 

@@ -1,7 +1,7 @@
 """Rasterise a handwriting style: the deterministic half of the ``handwriting`` asset kind.
 
-The pen paths of the allograph are moved by the writer's hand (jitter, proportions, a smooth
-elastic field, aspect, slant, rotation), then drawn with a round pen whose width follows a
+The pen paths of the allograph are moved by the writer's hand (jitter, pen lifts, proportions, a
+smooth elastic field, aspect, slant, rotation), then drawn with a round pen whose width follows a
 pressure profile, anti-aliased on a supersampled canvas and area-downsampled. The result is ink
 coverage only: ink colour, blur and capture resolution belong to the scene (material, effects).
 """
@@ -35,6 +35,9 @@ def _trajectories(form: Allograph, style: dict[str, Any], detail: np.random.Gene
     """Pen paths of every stroke, (n, 2) float64 in unit-height coordinates, hand applied."""
     paths = [stroke_polyline(stroke, style["jitter"], style["closure"], rng=detail)
              for stroke in form.strokes]
+    lift = style.get("lift", 0.0)  # styles planned before ``lift`` existed have none
+    if lift > 0:  # drawn only when asked, so lift-free styles replay the same detail stream
+        paths = paths[:1] + [_misplace(path, lift, detail) for path in paths[1:]]
     joined = np.concatenate(paths)
     lo, hi = joined.min(axis=0), joined.max(axis=0)
     span = np.maximum(hi - lo, 1e-6)
@@ -53,6 +56,16 @@ def _trajectories(form: Allograph, style: dict[str, Any], detail: np.random.Gene
     linear = np.array([[cos, sin], [-sin, cos]]) @ np.array([[aspect, -slant], [0.0, 1.0]])
     centre = lo + span / 2
     return [(path - centre) @ linear.T for path in moved]
+
+
+def _misplace(path: np.ndarray, lift: float, detail: np.random.Generator) -> np.ndarray:
+    """``path`` moved as the hand moves between pen lifts: shifted by ``lift`` (std, unit
+    heights) per axis and turned about its centre by ``2 * lift`` radians (std)."""
+    shift = detail.normal(0.0, lift, 2)
+    angle = float(detail.normal(0.0, 2 * lift))
+    cos, sin = math.cos(angle), math.sin(angle)
+    centre = path.mean(axis=0)
+    return (path - centre) @ np.array([[cos, sin], [-sin, cos]]) + centre + shift
 
 
 def _pen_radii(path: np.ndarray, pressure: float, detail: np.random.Generator) -> np.ndarray:
