@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bad_files import break_coco, break_yolo
 from core_helpers import DETECTION_DATA, make_spec, run_cli, spec_data
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from renderer.datasets import DatasetError, load, to_eval_set
@@ -132,6 +132,12 @@ KEYS = st.sampled_from(["id", "image_id", "category_id", "bbox", "file_name", "s
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# finite JSON numbers that float32 cannot hold, and a visibility outside [0, 1]
+@example(edits=[("annotations", 0, "visibility", 3.4028235677973366e38)], on_error="stop")
+@example(edits=[("annotations", 0, "visibility", 1.5)], on_error="stop")
+@example(edits=[("annotations", 0, "bbox", [0.0, 0.0, 1e39, 1.0])], on_error="skip")
+@example(edits=[("annotations", 0, "bbox", [3e38, 0.0, 3e38, 1.0])], on_error="stop")
+@example(edits=[("annotations", 0, "keypoints", [1e39, 0.0, 2])], on_error="skip")
 @given(edits=st.lists(st.tuples(FIELDS, st.integers(0, 12), KEYS, JSON), min_size=1, max_size=4),
        on_error=st.sampled_from(["stop", "skip"]))
 def test_any_damage_to_coco_annotations_is_a_dataset_error(

@@ -81,9 +81,22 @@ def read_json(path: Path) -> Any:
         raise DatasetError(f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def is_number(value: Any) -> bool:
-    """Whether ``value`` is a finite JSON number (bools excluded)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """Whether ``value`` is a finite JSON number that float32 holds (bools excluded).
+
+    Every number read here is stored as float32; a larger finite value (JSON allows 1e39) would
+    become infinity there.
+    """
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and abs(value) <= _FLOAT32_MAX)
+
+
+def is_fraction(value: Any) -> bool:
+    """Whether ``value`` is a JSON number in [0, 1] (a visibility)."""
+    return is_number(value) and 0 <= value <= 1
 
 
 def is_int(value: Any) -> bool:
@@ -119,7 +132,10 @@ def _box(ann: dict[str, Any], at: str) -> list[float]:
         raise DatasetError(f"{at}.bbox: expected [x, y, width, height], 4 finite numbers")
     if box[2] < 0 or box[3] < 0:
         raise DatasetError(f"{at}.bbox: negative width or height {box[2:]}")
-    return [box[0], box[1], box[0] + box[2], box[1] + box[3]]
+    corners = [box[0], box[1], box[0] + box[2], box[1] + box[3]]
+    if not all(is_number(v) for v in corners):
+        raise DatasetError(f"{at}.bbox: x + width or y + height is beyond float32's range")
+    return corners
 
 
 def _keypoints(ann: dict[str, Any], at: str) -> np.ndarray:
@@ -160,8 +176,8 @@ def parse_objects(anns: list[tuple[str, dict[str, Any]]], cats: Categories) -> O
         boxes.append(_box(ann, at))
         classes.append(cats.index[ann["category_id"]])
         vis = ann.get("visibility", 1.0)
-        if not is_number(vis):
-            raise DatasetError(f"{at}.visibility: expected a number")
+        if not is_fraction(vis):
+            raise DatasetError(f"{at}.visibility: expected a number in [0, 1], got {vis!r}")
         visibility.append(vis)
         points.append(_keypoints(ann, at))
         segs.append(parse_segmentation(ann, at))

@@ -26,7 +26,14 @@ from renderer.datasets.base import (
     decode_bytes,
     image_ids,
 )
-from renderer.datasets.coco import Objects, is_int, is_number, parse_segmentation, with_objects
+from renderer.datasets.coco import (
+    Objects,
+    is_fraction,
+    is_int,
+    is_number,
+    parse_segmentation,
+    with_objects,
+)
 from renderer.datasets.rendered import json_line, padded_keypoints, read_manifest
 
 IMAGE_EXTS = frozenset(s.lstrip(".") for s in IMAGE_SUFFIXES)
@@ -111,8 +118,8 @@ def parse_objects(objects: Any, n_classes: int, k: int, where: str) -> Objects:
         boxes.append(box)
         classes.append(category)
         vis = obj.get("visibility", 1.0)
-        if not is_number(vis):
-            raise DatasetError(f"{at}.visibility: expected a number")
+        if not is_fraction(vis):
+            raise DatasetError(f"{at}.visibility: expected a number in [0, 1], got {vis!r}")
         visibility.append(vis)
         points.append(np.asarray(kp, np.float32).reshape(-1, 3))
         segs.append(parse_segmentation(obj, at))
