@@ -51,3 +51,22 @@ def test_small_objects_use_the_exact_solve() -> None:
 def test_nothing_to_blend_returns_the_background() -> None:
     dst, src, _ = _scene(64, 4.0)
     assert poisson.poisson_blend(dst, src, np.zeros(dst.shape[:2], np.uint8)) is dst
+
+
+@pytest.mark.parametrize("size", [80, 240])  # the exact and the coarse solve
+def test_strength_keeps_a_flat_object_visible(size: int) -> None:
+    """A full blend gives a flat object the background's colour; a strength s keeps about
+    1 - s of its contrast, and 0 is the plain composite."""
+    dst, _, alpha = _scene(size, 4.0)
+    src = np.where(alpha[..., None] > 0, np.full_like(dst, (200, 60, 40)), dst)
+    inner = cv2.erode(alpha, np.ones((9, 9), np.uint8)) > 0
+    full_contrast = np.abs(src[inner].astype(np.float64) - dst[inner]).mean()
+
+    def kept(strength: float) -> float:
+        out = poisson.poisson_blend(dst, src, alpha, strength)
+        return float(np.abs(out[inner].astype(np.float64) - dst[inner]).mean() / full_contrast)
+
+    assert np.array_equal(poisson.poisson_blend(dst, src, alpha, 0.0), src)
+    assert kept(1.0) < 0.35
+    assert 0.3 < kept(0.5) < 0.7
+    assert kept(0.3) > kept(0.5) > kept(1.0)

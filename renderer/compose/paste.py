@@ -163,7 +163,10 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
     # OpenCV's saturating add rounds and clips to uint8 in the same pass as the sum
     behind = cv2.multiply(roi, cv2.cvtColor(1 - a, cv2.COLOR_GRAY2RGB), dtype=cv2.CV_32F)
     composited = cv2.add(behind, prem, dtype=cv2.CV_8U)
-    roi[:] = poisson_blend(roi, composited, alpha) if blend["mode"] == "poisson" else composited
+    if blend["mode"] == "poisson":  # plans made before ``strength`` existed blended fully
+        roi[:] = poisson_blend(roi, composited, alpha, blend.get("strength", 1.0))
+    else:
+        roi[:] = composited
 
     ids = id_map[visible.y0:visible.y1, visible.x0:visible.x1]
     ids[amodal] = object_id

@@ -12,7 +12,8 @@ levels on average. A flat-coloured object has no gradients of its own to keep, s
 gives it the background's colour: the coarse solve does that fully, while OpenCV's full solve
 keeps part of the outline's contrast along the right and bottom edges (its forward differences
 put the outline's step inside the mask there); inside quickstart's objects they differ by 8-34
-levels (median 18).
+levels (median 18). Because a full blend can erase a flat object whose label stays, the blend
+mode keeps only a drawn fraction of it (``blend.poisson_strength``, 0.3-0.7 by default).
 """
 
 from __future__ import annotations
@@ -67,13 +68,16 @@ def _coarse_clone(src: np.ndarray, dst: np.ndarray, mask: np.ndarray, factor: in
     return cv2.convertScaleAbs(mixed)
 
 
-def poisson_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def poisson_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray,
+                  strength: float = 1.0) -> np.ndarray:
     """Blend ``src`` (the composited object region) into ``dst`` (the same frame region).
 
     Args:
         dst: (h, w, 3) uint8 background region.
         src: (h, w, 3) uint8 region with the object composited over the background.
         alpha: (h, w) uint8 object coverage; the blend acts where it is > 0.
+        strength: 0-1, the fraction of the seamless clone kept (``src`` plus that fraction of
+            the membrane): below 1 a flat-coloured object keeps part of its contrast.
 
     Returns:
         (h, w, 3) uint8 blended region.
@@ -83,8 +87,12 @@ def poisson_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.nda
         return dst
     side = max(mask.shape)
     if side < _EXACT_BELOW:
-        return _clone(src, dst, mask)
-    factor = 2
-    while side // (2 * factor) >= _COARSE_SIDE:
-        factor *= 2
-    return _coarse_clone(src, dst, mask, factor)
+        cloned = _clone(src, dst, mask)
+    else:
+        factor = 2
+        while side // (2 * factor) >= _COARSE_SIDE:
+            factor *= 2
+        cloned = _coarse_clone(src, dst, mask, factor)
+    if strength >= 1:
+        return cloned
+    return cv2.addWeighted(cloned, strength, src, 1.0 - strength, 0.0)

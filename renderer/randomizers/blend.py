@@ -10,7 +10,8 @@ from renderer.spec.objects import Blend
 
 
 def sample_blend(params: Blend, *, rng: np.random.Generator) -> dict[str, Any]:
-    """Draw a blend record: mode plus ``radius`` (feather, px) or ``length``/``angle`` (motion)."""
+    """Draw a blend record: mode plus ``radius`` (feather, px), ``length``/``angle`` (motion) or
+    ``strength`` (poisson, 0-1)."""
     mode = params.modes.sample(rng)
     record: dict[str, Any] = {"mode": mode}
     if mode == "feather":
@@ -18,4 +19,6 @@ def sample_blend(params: Blend, *, rng: np.random.Generator) -> dict[str, Any]:
     elif mode == "motion":
         record["length"] = float(params.motion_px.sample(rng))
         record["angle"] = float(rng.uniform(0, 180))
+    elif mode == "poisson":
+        record["strength"] = float(params.poisson_strength.sample(rng))
     return record

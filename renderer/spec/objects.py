@@ -75,12 +75,20 @@ class Blend(SpecModel):
 
     ``feather`` softens the alpha edge by ``feather_px`` (Gaussian sigma, pixels); ``motion``
     smears object and alpha along a line of ``motion_px`` pixels; ``poisson`` blends gradients
-    (OpenCV seamless cloning).
+    (OpenCV seamless cloning) and keeps ``poisson_strength`` of it: the fraction of the object's
+    colour offset to the background that the blend replaces (1 = a full seamless clone, which
+    turns a flat-coloured object into the background's colour, so its label would mark nothing
+    visible; 0 = the plain composite).
+
+    YAML::
+
+        blend: {modes: {none: 3, feather: 1, motion: 1, poisson: 1}, poisson_strength: [0.3, 0.7]}
     """
 
     modes: NamesParam(BLEND_MODES) = "none"
     feather_px: FloatParam(ge=0, le=50) = [0.5, 2.0]
     motion_px: FloatParam(ge=1, le=100) = [3, 9]
+    poisson_strength: FloatParam(ge=0, le=1) = [0.3, 0.7]
 
 
 class ObjectLayer(SpecModel):
