@@ -91,6 +91,9 @@ TEMPLATES: dict[str, tuple[Allograph, ...]] = {
                                 (0.04, 1.0, CORNER), (0.4, 0.98), (0.72, 1.0)),), 0.1),
         Allograph("angular", (_s((0.04, 0.12), (0.4, 0.0), (0.7, 0.14), (0.62, 0.4),
                                  (0.0, 1.0, CORNER), (0.8, 0.98)),), 0.2),
+        # a sharp top corner, a long straight diagonal and a short base
+        Allograph("z-shaped", (_s((0.05, 0.1), (0.35, 0.0), (0.7, 0.05, CORNER), (0.35, 0.55),
+                                  (0.05, 0.98, CORNER), (0.4, 0.96), (0.7, 0.98)),), 0.15),
     ),
     "3": (
         Allograph("round", (_s((0.05, 0.15), (0.35, 0.0), (0.65, 0.1), (0.62, 0.35),
@@ -114,6 +117,15 @@ TEMPLATES: dict[str, tuple[Allograph, ...]] = {
                              _s((0.12, 0.03), (0.45, 0.02), (0.76, 0.0))), 0.15),
         Allograph("rounded", (_s((0.76, 0.0), (0.4, 0.03), (0.15, 0.1), (0.1, 0.3), (0.14, 0.46),
                                  (0.44, 0.38), (0.7, 0.53), (0.72, 0.8), (0.45, 1.0), (0.0, 0.9)),), 0.15),
+        # a short stem and a big round bowl whose end curls back up; the bar added last
+        Allograph("round-bowl", (_s((0.16, 0.0, CORNER), (0.13, 0.2), (0.1, 0.4, CORNER), (0.4, 0.33),
+                                    (0.68, 0.44), (0.78, 0.7), (0.6, 0.95), (0.3, 1.0), (0.08, 0.9),
+                                    (0.04, 0.76)),
+                                 _s((0.16, 0.0), (0.48, 0.0), (0.78, 0.02))), 0.2),
+        # the bar added last, high and to the right of a short, slanted stem
+        Allograph("floating-bar", (_s((0.2, 0.1, CORNER), (0.14, 0.28), (0.1, 0.46, CORNER), (0.42, 0.38),
+                                      (0.7, 0.53), (0.72, 0.8), (0.45, 1.0), (0.0, 0.9)),
+                                   _s((0.3, 0.02), (0.6, 0.0), (0.9, -0.03))), 0.2),
     ),
     "6": (
         Allograph("curved", (_s(*_SIX_STEM_CURVED, (0.68, 0.85), (0.65, 0.6), (0.4, 0.5),
@@ -134,6 +146,14 @@ TEMPLATES: dict[str, tuple[Allograph, ...]] = {
         Allograph("big-loop", (_s((0.66, 0.0), (0.36, 0.1), (0.12, 0.4), (0.06, 0.75), (0.3, 1.0),
                                   (0.62, 0.92), (0.72, 0.65), (0.5, 0.45), (0.2, 0.5), (0.08, 0.66)),),
                   0.15),
+        # a tall stem into a small bottom loop whose end runs back across the stem
+        Allograph("small-loop-crossed", (_s((0.64, 0.0), (0.4, 0.2), (0.22, 0.48), (0.16, 0.78),
+                                            (0.3, 0.98), (0.54, 0.96), (0.62, 0.78), (0.46, 0.62),
+                                            (0.22, 0.66), (0.0, 0.74)),), 0.3),
+        # the loop curled to the right of the stem's foot, its end dropping back through it
+        Allograph("curl-loop", (_s((0.5, 0.0), (0.28, 0.3), (0.12, 0.62), (0.1, 0.88), (0.25, 1.0),
+                                   (0.5, 0.95), (0.7, 0.78), (0.68, 0.58), (0.5, 0.55), (0.38, 0.7),
+                                   (0.46, 0.9), (0.6, 1.0)),), 0.3),
     ),
     "7": (
         Allograph("plain", (_s(*_SEVEN_TOP, *_SEVEN_STEM),), 0.55),
@@ -154,6 +174,10 @@ TEMPLATES: dict[str, tuple[Allograph, ...]] = {
                                     (0.45, 0.48), (0.7, 0.68), (0.62, 0.95), (0.3, 1.0), (0.04, 0.84),
                                     (0.16, 0.62), (0.42, 0.46), (0.56, 0.26), closed=True),), 0.15),
         Allograph("two-loops", (_EIGHT_UPPER, _EIGHT_LOWER), 0.3),
+        # one stroke that stops short of its start: the top loop is left open
+        Allograph("open-top", (_s((0.7, 0.06), (0.4, 0.0), (0.12, 0.14), (0.18, 0.38), (0.46, 0.52),
+                                  (0.7, 0.72), (0.6, 0.95), (0.3, 1.0), (0.08, 0.84), (0.22, 0.62),
+                                  (0.48, 0.45), (0.64, 0.28)),), 0.2),
     ),
     "9": (
         Allograph("straight-tail", (_s(*_NINE_LOOP, (0.73, 0.5), (0.7, 1.0)),), 0.55),
