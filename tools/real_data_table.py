@@ -63,6 +63,12 @@ Images = np.ndarray  # (n, H, W) gray or (n, H, W, 3) RGB uint8
 FitPredict = Callable[[Images, np.ndarray, Images, int], np.ndarray]
 
 
+def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, held-out) indices of the real set: TRTR trains on the first, both are scored on the
+    second. Stratified by class, seeded by a named stream, so every tool splits alike."""
+    return stratified_split(labels, 0.5, rng=stream(0, 0, "real_data_table/split"))
+
+
 @dataclass(frozen=True)
 class Recipe:
     """One scene's check-tool recipe, bound to its defaults (or the ``--n``/``--epochs`` given).
@@ -211,7 +217,7 @@ def measure(recipe: Recipe, real_dir: Path, cap: int) -> dict[str, Any]:
     rendered, rendered_labels = recipe.render()
     timed("load_and_render_s")
     k = len(recipe.class_names)
-    fit_half, held_out = stratified_split(real_labels, 0.5, rng=stream(0, 0, "real_data_table/split"))
+    fit_half, held_out = real_halves(real_labels)
     tstr_predicted = recipe.fit_predict(rendered, rendered_labels, real, recipe.epochs)
     timed("tstr_train_s")
     # as many optimisation steps as TSTR: the same epochs on a far smaller set would leave the
