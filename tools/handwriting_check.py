@@ -272,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         predicted = predict(model, real)
         report["mnist"] = score("MNIST test", predicted, real_labels)
         if not args.reference:
-            from real_data_table import real_halves  # the table's split, imported late: the
-            held_out = real_halves(real_labels)[1]   # table imports this module in turn
+            # imported here, not at the top: the table imports this module in turn
+            from real_data_table import real_halves
+
+            held_out = real_halves(real_labels)[1]
             report["mnist"]["held_out_half"] = float(
                 (predicted[held_out] == real_labels[held_out]).mean())
             print(f"  held-out half of the real-data table's split: "

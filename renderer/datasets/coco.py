@@ -94,9 +94,12 @@ def is_number(value: Any) -> bool:
             and math.isfinite(value) and abs(value) <= _FLOAT32_MAX)
 
 
-def is_fraction(value: Any) -> bool:
-    """Whether ``value`` is a JSON number in [0, 1] (a visibility)."""
-    return is_number(value) and 0 <= value <= 1
+def parse_visibility(ann: dict[str, Any], at: str) -> float:
+    """An object's ``visibility`` (visible / whole-object pixels, 0-1; 1 when absent)."""
+    vis = ann.get("visibility", 1.0)
+    if not (is_number(vis) and 0 <= vis <= 1):
+        raise DatasetError(f"{at}.visibility: expected a number in [0, 1], got {vis!r}")
+    return vis
 
 
 def is_int(value: Any) -> bool:
@@ -175,10 +178,7 @@ def parse_objects(anns: list[tuple[str, dict[str, Any]]], cats: Categories) -> O
             raise DatasetError(f"{at}.category_id: {ann.get('category_id')!r} is not a category id")
         boxes.append(_box(ann, at))
         classes.append(cats.index[ann["category_id"]])
-        vis = ann.get("visibility", 1.0)
-        if not is_fraction(vis):
-            raise DatasetError(f"{at}.visibility: expected a number in [0, 1], got {vis!r}")
-        visibility.append(vis)
+        visibility.append(parse_visibility(ann, at))
         points.append(_keypoints(ann, at))
         segs.append(parse_segmentation(ann, at))
         crowd.append(int(bool(ann.get("iscrowd", 0))))

@@ -28,10 +28,10 @@ from renderer.datasets.base import (
 )
 from renderer.datasets.coco import (
     Objects,
-    is_fraction,
     is_int,
     is_number,
     parse_segmentation,
+    parse_visibility,
     with_objects,
 )
 from renderer.datasets.rendered import json_line, padded_keypoints, read_manifest
@@ -117,10 +117,7 @@ def parse_objects(objects: Any, n_classes: int, k: int, where: str) -> Objects:
             raise DatasetError(f"{at}.keypoints: expected a list of [x, y, v]")
         boxes.append(box)
         classes.append(category)
-        vis = obj.get("visibility", 1.0)
-        if not is_fraction(vis):
-            raise DatasetError(f"{at}.visibility: expected a number in [0, 1], got {vis!r}")
-        visibility.append(vis)
+        visibility.append(parse_visibility(obj, at))
         points.append(np.asarray(kp, np.float32).reshape(-1, 3))
         segs.append(parse_segmentation(obj, at))
     return Objects(
