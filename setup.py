@@ -1,7 +1,7 @@
 """Build hook: ship the top-level ``assets/`` folder inside the wheel as ``renderer/_assets``.
 
 Metadata lives in pyproject.toml; this file only adds the copy step. Editable installs read the
-source tree's ``assets/`` directly (see ``renderer.resources.builtin_root``).
+source tree's ``assets/`` directly (see ``renderer.scene_context.builtin_root``).
 """
 
 import shutil

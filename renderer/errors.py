@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from renderer.datasets.base import DatasetError
 from renderer.io import OutputError
-from renderer.resources import AssetError
+from renderer.scene_context import AssetError
 from renderer.spec.load import SpecError
 
 EXIT_FAILURE = 1

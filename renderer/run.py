@@ -11,16 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
+from renderer.asset_pools import bad_assets, warn_skipped
 from renderer.classes import class_table
 from renderer.io import (
     OutputError,
@@ -29,18 +26,20 @@ from renderer.io import (
     write_bytes_atomic,
     write_json_atomic,
 )
+from renderer.output_folder import (
+    check_resume,
+    destination_path,
+    done_path,
+    prepare_output,
+    remove_stale_temps,
+)
 from renderer.render import render_sample
-from renderer.resources import bad_assets, warn_skipped
 from renderer.spec.scene import SceneSpec
 from renderer.version import __version__
 from renderer.writers import WRITERS, DatasetInfo
-from renderer.writers.base import PARTS_DIR, part_path
+from renderer.writers.base import part_path
 
 log = logging.getLogger(__name__)
-STATE_DIR = ".synth"
-# Temporary names of renderer.io's atomic writes: ``.<name>.tmp-<pid>``.
-TEMP_NAME = re.compile(r"^\..+\.tmp-\d+$")
-URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 # Default shards per run: enough to balance a few dozen workers and keep the progress bar moving;
 # fixed (not per worker) so any backend and worker count give the same shards and files.
 TARGET_SHARDS = 64
@@ -89,10 +88,6 @@ class ShardJob:
     info: DatasetInfo
 
 
-def _done_path(out: Path, shard: int) -> Path:
-    return out / STATE_DIR / "done" / f"shard-{shard:06d}.json"
-
-
 def render_shard(job: ShardJob) -> dict[str, Any]:
     """Render and write one shard; returns (and stores) its record with checksums."""
     output = job.spec.output
@@ -122,7 +117,7 @@ def render_shard(job: ShardJob) -> dict[str, Any]:
                        ("\n".join(plans) + "\n").encode() if plans else b"")
     record = {"shard": job.shard, "first": job.indices[0], "count": len(job.indices),
               "objects": objects, "sha256": digest.hexdigest()}
-    write_json_atomic(_done_path(job.out, job.shard), record)
+    write_json_atomic(done_path(job.out, job.shard), record)
     return record
 
 
@@ -135,79 +130,9 @@ def _shards(config: RunConfig) -> list[Sequence[int]]:
     return [indices[i:i + size] for i in range(0, len(indices), size)]
 
 
-def destination_path(dest: str | os.PathLike[str]) -> Path:
-    """Absolute local path of an output destination: a path or a ``file://`` URL.
-
-    Workers on other machines get this path, so it must name the same shared folder there (NFS,
-    a mounted bucket). Object-store URLs (``s3://``, ``gs://``...) are refused: mount the bucket
-    and pass the mount point.
-    """
-    text = os.fspath(dest)
-    parts = urlsplit(text)
-    # "file:/x" is what pathlib makes of "file:///x"; "name:tag" without "//" stays a path.
-    if URL.match(text) or parts.scheme == "file":
-        if parts.scheme not in ("file", "local") or parts.netloc not in ("", "localhost"):
-            raise OutputError(f"cannot write to {text}: only local paths and file:// URLs are "
-                              "supported; mount remote storage on every node and pass its path")
-        text = unquote(parts.path)
-    return Path(text).expanduser().absolute()
-
-
-def remove_stale_temps(root: Path) -> int:
-    """Delete temporary files left by killed writers under ``root``; returns how many.
-
-    Scans directory entries one at a time, so a folder of millions of images costs no memory.
-    """
-    removed, folders = 0, [root]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(Path(entry.path))
-                elif TEMP_NAME.match(entry.name):
-                    Path(entry.path).unlink(missing_ok=True)
-                    removed += 1
-    if removed:
-        log.info("removed %d temporary files of interrupted writes", removed)
-    return removed
-
-
 def _state(spec: SceneSpec, config: RunConfig, shards: list[Sequence[int]]) -> dict[str, Any]:
     return {"spec_hash": spec.spec_hash(), "seed": config.seed, "format": config.format,
             "shards": [[s[0], len(s)] for s in shards], "options": config.options}
-
-
-def prepare_output(config: RunConfig) -> None:
-    """Refuse to mix runs: a non-empty destination needs ``resume`` or ``overwrite``."""
-    out = config.out
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output {out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not config.resume:
-        if not config.overwrite:
-            raise OutputError(f"output folder {out} is not empty; pass --resume to continue the "
-                              "run there or --overwrite to replace it")
-        if not (out / STATE_DIR).is_dir() and not (out / "manifest.json").exists():
-            raise OutputError(f"refusing to overwrite {out}: it is not a synth output folder")
-        shutil.rmtree(out)
-    elif config.resume and out.is_dir():
-        remove_stale_temps(out)
-    try:
-        (out / PARTS_DIR).mkdir(parents=True, exist_ok=True)
-        (out / STATE_DIR / "done").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create output folder {out}: {exc.strerror or exc}") from None
-
-
-def _check_resume(out: Path, state: dict[str, Any]) -> None:
-    path = out / STATE_DIR / "run.json"
-    if not path.exists():
-        write_json_atomic(path, state)
-        return
-    previous = json.loads(path.read_text())
-    for key in state:
-        if previous.get(key) != state[key]:
-            raise OutputError(f"cannot resume in {out}: the run there differs in {key!r}; "
-                              "use the same spec, seed, -n and format, or --overwrite")
 
 
 def run_dataset(spec: SceneSpec, config: RunConfig,
@@ -226,17 +151,17 @@ def run_dataset(spec: SceneSpec, config: RunConfig,
     WRITERS.get(config.format)(out, info, 0)  # validates format/scene compatibility early
     prepare_output(config)
     shards = _shards(config)
-    _check_resume(out, _state(spec, config, shards))
+    check_resume(out, _state(spec, config, shards))
     todo = [ShardJob(spec, config.seed, k, s, out, config.format, info)
-            for k, s in enumerate(shards) if not _done_path(out, k).exists()]
+            for k, s in enumerate(shards) if not done_path(out, k).exists()]
     skipped = len(shards) - len(todo)
     if skipped:
         log.info("resuming: %d of %d shards already complete", skipped, len(shards))
         if progress:
-            progress(sum(len(s) for k, s in enumerate(shards) if _done_path(out, k).exists()))
+            progress(sum(len(s) for k, s in enumerate(shards) if done_path(out, k).exists()))
 
     def done(record: dict[str, Any]) -> None:
-        if not _done_path(out, record["shard"]).exists():
+        if not done_path(out, record["shard"]).exists():
             raise OutputError(f"shard {record['shard']} was written where this machine cannot see "
                               f"it: {out} must be one shared folder, at the same path on every node")
         if progress:
@@ -277,7 +202,7 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
     """
     out = config.out
     ids = list(range(len(shards)))
-    records = [json.loads(_done_path(out, k).read_text()) for k in ids]
+    records = [json.loads(done_path(out, k).read_text()) for k in ids]
     WRITERS.get(config.format).finalize(out, info, ids)
     with open_atomic(out / "plans.jsonl") as fh:
         for k in ids:
@@ -309,5 +234,4 @@ def manifest_summary(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in manifest.items() if k not in ("spec", "shards")}
 
 
-__all__ = ["RunConfig", "ShardJob", "destination_path", "manifest_summary", "remove_stale_temps",
-           "render_shard", "run_dataset"]
+__all__ = ["RunConfig", "ShardJob", "manifest_summary", "render_shard", "run_dataset"]

@@ -20,7 +20,8 @@ from bad_files import (
 )
 from core_helpers import run_cli, tree_digest
 
-from renderer.resources import AssetError, read_image
+from renderer.image_files import read_image
+from renderer.scene_context import AssetError
 
 ALL_CASES = sorted(BAD_IMAGES)
 

@@ -33,10 +33,11 @@ from renderer.assets import ASSETS, AssetInfo, AssetRaster
 from renderer.backgrounds import BACKGROUNDS, BackgroundSpec, render_background, sample_background
 from renderer.classes import class_table
 from renderer.effects import EFFECTS, apply_effect, sample_effect
+from renderer.output_folder import prepare_output
 from renderer.registry import Registry
 from renderer.render import render_sample
-from renderer.resources import SceneContext
-from renderer.run import RunConfig, prepare_output
+from renderer.run import RunConfig
+from renderer.scene_context import SceneContext
 from renderer.spec.objects import AssetSpec, TextureSpec
 from renderer.spec.scene import EffectSpec
 from renderer.textures import TEXTURES

@@ -16,7 +16,7 @@ from renderer.assets.handwriting_render import allographs, render_handwritten
 from renderer.classes import class_table
 from renderer.effects.mnist_normalize import mass_centre, mnist_normalize
 from renderer.render import render_sample
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.load import load_spec
 from renderer.spec.scene import SceneSpec
 

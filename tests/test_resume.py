@@ -13,7 +13,8 @@ import pytest
 from scale_utils import DETECTION_SPEC, dataset_digest, synth, write_spec
 
 from renderer.io import OutputError
-from renderer.run import RunConfig, _shards, destination_path, run_dataset
+from renderer.output_folder import destination_path
+from renderer.run import RunConfig, _shards, run_dataset
 from renderer.spec.load import load_spec
 
 # Large enough frames that the run lasts well beyond the moment the test kills it.

@@ -35,7 +35,7 @@ def golden_path(case: str, index: int) -> Path:
 def render_golden(cases: dict[str, Any], case: str, index: int) -> np.ndarray:
     """Render image ``index`` of ``case`` (HWC uint8), exactly as the golden test does."""
     from renderer.render import render_sample
-    from renderer.resources import SceneContext
+    from renderer.scene_context import SceneContext
     from renderer.spec.load import validate_spec
 
     spec = validate_spec(cases["cases"][case], f"{CASES_FILE.name}:{case}",

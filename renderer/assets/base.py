@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from renderer.registry import Registry
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 
 

@@ -21,8 +21,8 @@ import numpy as np
 from pydantic import Field
 
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
-from renderer.resources import SceneContext
 from renderer.rng import weighted_index
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 
 if TYPE_CHECKING:

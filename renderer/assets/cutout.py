@@ -25,15 +25,10 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from renderer.asset_pools import SkippedAsset, register_pool, usable_files
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze, shrink
-from renderer.resources import (
-    AssetError,
-    SceneContext,
-    SkippedAsset,
-    read_image,
-    register_pool,
-    usable_files,
-)
+from renderer.image_files import read_image
+from renderer.scene_context import AssetError, SceneContext
 from renderer.spec.base import SpecModel
 
 IMAGE_SUFFIXES = (".png", ".webp", ".tif", ".tiff")

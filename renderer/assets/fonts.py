@@ -6,7 +6,8 @@ import struct
 from functools import cache
 from pathlib import Path
 
-from renderer.resources import AssetError, SceneContext, first_line
+from renderer.scene_context import AssetError, SceneContext
+from renderer.text import first_line
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 

@@ -19,16 +19,10 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from renderer.asset_pools import FilePool, SkippedAsset, register_pool, usable_files
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze, mip_size
 from renderer.assets.fonts import check_glyphs, resolve_fonts
-from renderer.resources import (
-    AssetError,
-    FilePool,
-    SceneContext,
-    SkippedAsset,
-    register_pool,
-    usable_files,
-)
+from renderer.scene_context import AssetError, SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.params import NamesParam
 

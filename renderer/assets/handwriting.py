@@ -40,8 +40,8 @@ import numpy as np
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze
 from renderer.assets.handwriting_render import allographs, render_handwritten
 from renderer.assets.handwriting_templates import TEMPLATES
-from renderer.resources import SceneContext
 from renderer.rng import child_seed, weighted_index
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.params import FloatParam, NamesParam
 

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster, freeze, mip_size
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.params import FloatParam, IntParam, NamesParam
 

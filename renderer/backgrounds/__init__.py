@@ -13,7 +13,7 @@ from pydantic import Field
 
 from renderer.backgrounds import gradient, images, mix, solid  # noqa: F401  (registration)
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.textures import TEXTURES
 from renderer.textures.base import render_texture
 

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from renderer.registry import Registry
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.params import FloatParam
 from renderer.textures.base import TwoColorParams, colorize, sample_colors
 

@@ -17,16 +17,10 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from renderer.asset_pools import FilePool, SkippedAsset, register_pool, usable_files
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.resources import (
-    AssetError,
-    FilePool,
-    SceneContext,
-    SkippedAsset,
-    read_image,
-    register_pool,
-    usable_files,
-)
+from renderer.image_files import read_image
+from renderer.scene_context import AssetError, SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.params import FloatParam
 

@@ -17,8 +17,8 @@ import numpy as np
 from pydantic import Field
 
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.resources import SceneContext
 from renderer.rng import weighted_index
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.color import ColorSpec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.load import load_spec
 from renderer.spec.scene import SceneSpec
 

@@ -21,10 +21,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from renderer.asset_pools import bad_assets, warn_skipped
     from renderer.io import OutputError, encode_image, write_bytes_atomic
     from renderer.preview import contact_sheet
     from renderer.render import render_sample
-    from renderer.resources import bad_assets, warn_skipped
 
     if not 1 <= args.n <= 1024 or not 32 <= args.tile <= 2048:
         raise ValueError("-n must be in 1..1024 and --tile in 32..2048")

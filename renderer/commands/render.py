@@ -43,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from renderer.run import RunConfig, destination_path, manifest_summary, run_dataset
+    from renderer.output_folder import destination_path
+    from renderer.run import RunConfig, manifest_summary, run_dataset
 
     if args.image_format:
         args.overrides.append(f"output.image_format={args.image_format}")

@@ -10,9 +10,10 @@ import argparse
 import sys
 from dataclasses import replace
 
+from renderer.asset_pools import bad_assets, warn_skipped
 from renderer.commands.common import add_spec_arguments, spec_from_args
 from renderer.errors import EXIT_INPUT
-from renderer.resources import AssetError, bad_assets, warn_skipped
+from renderer.scene_context import AssetError
 from renderer.spec.load import SpecError
 
 

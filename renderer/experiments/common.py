@@ -13,7 +13,7 @@ from renderer.experiments.config import Experiment
 from renderer.experiments.evaluation import MetricError, resolve_metric
 from renderer.experiments.trials import RealSource, TrialSetup
 from renderer.io import write_bytes_atomic
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.load import load_spec, read_yaml
 from renderer.spec.scene import SceneSpec
 

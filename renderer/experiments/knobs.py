@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from renderer.plan import sample_plan
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.distributions import Dist
 from renderer.spec.load import SpecError, validate_spec
 from renderer.spec.params import NameChoice

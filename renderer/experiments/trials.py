@@ -28,7 +28,7 @@ from renderer.experiments.evaluation import (
 from renderer.experiments.paired import extract, save_features
 from renderer.experiments.pool import ExperimentPool, render_evalset
 from renderer.io import write_json_atomic
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.load import validate_spec
 from renderer.spec.scene import SceneSpec
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from renderer.parallel.tuning import tune_render_process
-from renderer.resources import first_line
+from renderer.text import first_line
 
 log = logging.getLogger(__name__)
 

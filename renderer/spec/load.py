@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.scene import SceneSpec
 
 MAX_SPEC_BYTES = 4_000_000

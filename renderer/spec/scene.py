@@ -23,7 +23,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from renderer.backgrounds import BackgroundSpec
 from renderer.effects import EFFECTS
-from renderer.resources import SceneContext
+from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.lighting import Lighting
 from renderer.spec.objects import ObjectLayer
