@@ -6,7 +6,7 @@ time to first image, peak memory.
 Figures are medians of repeated passes; ratios are measured in the same run, because machines are
 shared and noisy. CPU time (process_time) is reported next to wall time: on a busy machine it is
 the fairer per-core figure. Rendering processes pin OpenCV to one thread and tune glibc malloc
-themselves (``renderer.parallel.tuning``), so the figures are those a user gets.
+themselves (``renderer.parallel.process_settings``), so the figures are those a user gets.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _one_core(spec_path: Path, n: int, passes: int) -> dict[str, float]:
     from renderer.classes import class_table
     from renderer.io import encode_image
-    from renderer.parallel.tuning import tune_render_process
+    from renderer.parallel.process_settings import tune_render_process
     from renderer.render import render_sample
     from renderer.run import ShardJob, render_shard
     from renderer.spec.load import load_spec

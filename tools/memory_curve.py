@@ -36,7 +36,7 @@ def measure(spec_path: Path, n: int, points: int, seed: int, warmup: int, encode
             ) -> dict[str, Any]:
     """RSS at 0, warm-up, then ``points`` evenly spaced render counts up to ``n``."""
     from renderer.io import encode_image
-    from renderer.parallel.tuning import tune_render_process
+    from renderer.parallel.process_settings import tune_render_process
     from renderer.render import render_sample
     from renderer.spec.load import load_spec
 

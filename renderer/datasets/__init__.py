@@ -14,7 +14,7 @@ Example::
 
 from renderer.datasets.base import DatasetError, LoadedDataset, LoadedSample
 from renderer.datasets.detect import LOADERS, detect_format, load
-from renderer.datasets.evalset import to_eval_set
+from renderer.datasets.eval_input import to_eval_set
 from renderer.datasets.rendered import from_sample
 
 __all__ = ["LOADERS", "DatasetError", "LoadedDataset", "LoadedSample", "detect_format",

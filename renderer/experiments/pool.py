@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from renderer.parallel.tuning import tune_render_process
+from renderer.parallel.process_settings import tune_render_process
 from renderer.spec.scene import SceneSpec
 
 if TYPE_CHECKING:

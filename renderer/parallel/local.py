@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
-from renderer.parallel.tuning import tune_render_process
+from renderer.parallel.process_settings import tune_render_process
 
 J = TypeVar("J")
 R = TypeVar("R")

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from renderer.parallel.tuning import tune_render_process
+from renderer.parallel.process_settings import tune_render_process
 from renderer.text import first_line
 
 log = logging.getLogger(__name__)
