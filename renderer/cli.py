@@ -12,7 +12,21 @@ import sys
 from collections.abc import Sequence
 
 from renderer.commands import COMMANDS
-from renderer.version import __version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked (it costs an import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from renderer.version import __version__
+
+        print(f"synth {__version__}")
+        parser.exit()
 
 
 class _CliFormatter(logging.Formatter):
@@ -28,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synth", description="Render synthetic, labeled image datasets and measure their gap "
                                   "to real images.")
-    parser.add_argument("--version", action="version", version=f"synth {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show program's version number and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -57,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        from renderer.errors import exit_code, one_line
+        from renderer.commands.failures import exit_code, one_line
 
         print(f"synth: error: {one_line(exc)}", file=sys.stderr)
         return exit_code(exc)

@@ -1,7 +1,9 @@
 """PyTorch adapters: render on the fly inside a DataLoader, or read a dataset from disk, alike.
 
-torch and torchvision are imported here only (``pip install synth[torch]``). Three datasets give
-the same ``(image, target)`` items, so switching between on-the-fly and on-disk data is one line::
+The DataLoader boundary: the only module outside ``renderer/evaluate`` (which needs
+``pip install synth[eval]``, torch included) that imports torch and torchvision
+(``pip install synth[torch]``). Three datasets give the same ``(image, target)`` items, so
+switching between on-the-fly and on-disk data is one line::
 
     from torch.utils.data import DataLoader
     from renderer.torch import SyntheticDataset, SyntheticStream, collate_detection, loader_dataset

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from renderer.scene_context import SceneContext
-from renderer.spec.load import load_spec
-from renderer.spec.scene import SceneSpec
+if TYPE_CHECKING:
+    from renderer.spec.scene import SceneSpec
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +29,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> SceneSpec:
     """Load the spec named by the arguments."""
+    from renderer.scene_context import SceneContext
+    from renderer.spec.load import load_spec
+
     ctx = SceneContext(extra_roots=tuple(args.asset_root), allow_any_path=args.allow_any_path,
                        skip_bad_assets=args.skip_bad_assets)
     return load_spec(args.spec, args.overrides, ctx)

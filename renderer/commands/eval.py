@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from renderer.errors import EXIT_FAILURE
+from renderer.commands.failures import EXIT_FAILURE
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

@@ -10,11 +10,8 @@ import argparse
 import sys
 from dataclasses import replace
 
-from renderer.asset_pools import bad_assets, warn_skipped
 from renderer.commands.common import add_spec_arguments, spec_from_args
-from renderer.errors import EXIT_INPUT
-from renderer.scene_context import AssetError
-from renderer.spec.load import SpecError
+from renderer.commands.failures import EXIT_INPUT
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +21,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from renderer.asset_pools import bad_assets, warn_skipped
     from renderer.classes import class_table
     from renderer.plan import sample_plan
+    from renderer.scene_context import AssetError
+    from renderer.spec.load import SpecError
 
     try:
         spec = spec_from_args(args)

@@ -10,12 +10,41 @@ Example::
 
     result = run_evaluation(synthetic, real, EvalConfig(seed=0))
     write_report(result, synthetic, real, Path("report"))
+
+Each name loads its module on first use: importing this package (or ``EvalSet`` alone) does not
+import torch, torchvision, scipy, scikit-learn or matplotlib.
 """
 
-from renderer.evaluate.config import EvalConfig
-from renderer.evaluate.evalset import EvalSet
-from renderer.evaluate.report import check_gates, parse_fail_above, run_evaluation, write_report
-from renderer.evaluate.tstr import TaskConfig
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from renderer.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from renderer.evaluate.config import EvalConfig
+    from renderer.evaluate.evalset import EvalSet
+    from renderer.evaluate.report import (
+        check_gates,
+        parse_fail_above,
+        run_evaluation,
+        write_report,
+    )
+    from renderer.evaluate.tstr import TaskConfig
+
+# Public name -> the module that defines it.
+_LAZY = {
+    "EvalConfig": "renderer.evaluate.config",
+    "EvalSet": "renderer.evaluate.evalset",
+    "TaskConfig": "renderer.evaluate.tstr",
+    "check_gates": "renderer.evaluate.report",
+    "parse_fail_above": "renderer.evaluate.report",
+    "run_evaluation": "renderer.evaluate.report",
+    "write_report": "renderer.evaluate.report",
+}
 
 __all__ = ["EvalConfig", "EvalSet", "TaskConfig", "check_gates", "parse_fail_above",
            "run_evaluation", "write_report"]
+
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
