@@ -16,7 +16,7 @@ from renderer.assets.base import AssetRaster
 from renderer.compose.geometry import footprint, transform_points
 from renderer.compose.poisson import poisson_blend
 from renderer.compose.shading import apply_shadow, shade
-from renderer.effects.blur import line_kernel
+from renderer.filters import line_kernel
 from renderer.textures.base import render_texture
 
 _LABEL_THRESHOLD = 128  # alpha at which a pixel belongs to the object's mask

@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from renderer.effects.blur import gaussian_blur
+from renderer.filters import gaussian_blur
 
 _SHADOW_LENGTH = 0.12  # shadow offset per unit cot(elevation), as a fraction of object size
 # Wide blurs run on a grid coarsened by a power of two, keeping at least this sigma (px) there:
