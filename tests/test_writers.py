@@ -237,7 +237,7 @@ def test_non_empty_output_is_refused_without_resume_or_overwrite(tmp_path: Path)
 
 @pytest.mark.parametrize(("x0", "n_columns"), [(0, 5), (3, 4), (7, 5), (0, 12), (11, 1)])
 def test_band_rle_equals_pycocotools_on_the_full_frame(x0: int, n_columns: int) -> None:
-    from renderer.writers.coco import _band_rle
+    from renderer.writers.object_labels import _band_rle
 
     height, width = 9, 12
     rng = np.random.default_rng(x0 * 100 + n_columns)
@@ -247,3 +247,30 @@ def test_band_rle_equals_pycocotools_on_the_full_frame(x0: int, n_columns: int) 
         expected = mask_utils.encode(np.asfortranarray(mask))
         got = _band_rle(mask[:, x0:x0 + n_columns].T.astype(bool), x0, width)
         assert got == {"size": expected["size"], "counts": expected["counts"].decode("ascii")}
+
+
+def test_coco_and_webdataset_write_the_same_object_labels() -> None:
+    from renderer.classes import class_table
+    from renderer.writers.base import DatasetInfo
+    from renderer.writers.coco import coco_records
+    from renderer.writers.webdataset import sample_json
+
+    spec = make_spec(COCO_DATA)
+    sample = max(_samples(spec), key=lambda s: len(s.objects))
+    classes = class_table(spec)
+    info = DatasetInfo(class_names=classes.names, keypoint_names=classes.keypoint_names,
+                       image_format="png", task=spec.task, gray=False)
+    coco = coco_records(sample, info)["annotations"]
+    wds = sample_json(sample, info)["objects"]
+    assert len(coco) == len(wds) == len(sample.objects) > 0
+    assert any("keypoints" in obj for obj in wds), "the scene must cover keypoints"
+    for ann, obj in zip(coco, wds, strict=True):
+        assert ann["category_id"] == obj["category_id"] + 1
+        for key in ("bbox", "amodal_bbox"):
+            x0, y0, x1, y1 = obj[key]
+            assert ann[key] == [x0, y0, x1 - x0, y1 - y0]
+        shared = set(obj) - {"object_id", "class_name", "category_id", "bbox", "amodal_bbox",
+                             "keypoints"}
+        assert {key: ann[key] for key in shared} == {key: obj[key] for key in shared}
+        if "keypoints" in obj:
+            assert ann["keypoints"] == [v for point in obj["keypoints"] for v in point]

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 from renderer.io import OutputError, open_atomic
 from renderer.sample import BOX_FORMAT, Sample
 from renderer.writers.base import WRITERS, DatasetInfo
-from renderer.writers.coco import encode_masks
+from renderer.writers.object_labels import object_fields
 
 MEMBER_MODE = 0o644
 MEMBER_MTIME = 0  # fixed, so reruns write identical bytes
@@ -58,23 +58,10 @@ def sample_key(index: int) -> str:
 def sample_json(sample: Sample, info: DatasetInfo) -> dict[str, Any]:
     """The ``.json`` member of one sample: every label, and the plan that made it."""
     height, width = sample.instance_map.shape
-    visible, amodal = encode_masks(sample)
-    objects = []
-    for obj, rle, amodal_rle in zip(sample.objects, visible, amodal, strict=True):
-        record: dict[str, Any] = {
-            "object_id": obj.object_id, "category_id": obj.category_id,
-            "class_name": obj.class_name, "bbox": list(obj.bbox),
-            "amodal_bbox": list(obj.amodal_bbox), "area": obj.area,
-            "amodal_area": obj.amodal_area, "visibility": round(obj.visibility, 6),
-            "truncated": obj.truncated, "depth": obj.depth, "layer": obj.layer,
-            "segmentation": rle, "amodal_segmentation": amodal_rle,
-        }
-        if info.keypoint_names.get(obj.class_name):
-            record["keypoints"] = [[round(float(v), 3) for v in point] for point in obj.keypoints]
-        objects.append(record)
     return {"index": sample.index, "width": width, "height": height,
             "image_format": info.image_format, "spec_hash": sample.plan.get("spec_hash"),
-            "label": sample.label, "bbox_format": BOX_FORMAT, "objects": objects,
+            "label": sample.label, "bbox_format": BOX_FORMAT,
+            "objects": object_fields(sample, info),
             "plan": sample.plan}
 
 
