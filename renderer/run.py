@@ -35,9 +35,11 @@ from renderer.output_folder import (
 )
 from renderer.render import render_sample
 from renderer.spec.scene import SceneSpec
+from renderer.splits import Split
 from renderer.version import __version__
 from renderer.writers import WRITERS, DatasetInfo
 from renderer.writers.base import part_path
+from renderer.writers.split import writer_class
 
 log = logging.getLogger(__name__)
 # Default shards per run: enough to balance a few dozen workers and keep the progress bar moving;
@@ -52,8 +54,9 @@ class RunConfig:
 
     ``indices`` renders exactly those sample indices (e.g. ``--index 17``) instead of
     ``range(start, start + n)``. ``options`` are recorded with the run (a resume must match):
-    writer options such as ``yolo_mode``, and ``skip_bad_assets`` (leave unusable asset files out
-    of their pools; the spec's context carries it to every worker).
+    writer options such as ``yolo_mode``, ``split`` (split name -> fraction, e.g.
+    ``{"train": 0.9, "val": 0.1}``; see ``renderer/splits.py``), and ``skip_bad_assets`` (leave
+    unusable asset files out of their pools; the spec's context carries it to every worker).
     """
 
     out: Path
@@ -91,11 +94,12 @@ class ShardJob:
 def render_shard(job: ShardJob) -> dict[str, Any]:
     """Render and write one shard; returns (and stores) its record with checksums."""
     output = job.spec.output
-    writer = WRITERS.get(job.format)(job.out, job.info, job.shard)
+    writer = writer_class(job.format, job.info)(job.out, job.info, job.shard)
     writer.open()
     digest = hashlib.sha256()
     plans: list[str] = []
     objects = 0
+    split_counts = dict.fromkeys(job.info.split.names, 0) if job.info.split else None
     for index in job.indices:
         sample = render_sample(job.spec, job.seed, index)
         image = encode_image(sample.image, output.image_format, output.jpeg_quality,
@@ -111,12 +115,16 @@ def render_shard(job: ShardJob) -> dict[str, Any]:
             write_bytes_atomic(job.out / rel, data)
             digest.update(f"{rel}\0{hashlib.sha256(data).hexdigest()}\n".encode())
         objects += len(sample.objects)
+        if split_counts is not None:
+            split_counts[job.info.split.of(index)] += 1
         plans.append(json.dumps({"index": index, "plan": sample.plan}, separators=(",", ":")))
     writer.close()
     write_bytes_atomic(part_path(job.out, "plans", job.shard),
                        ("\n".join(plans) + "\n").encode() if plans else b"")
     record = {"shard": job.shard, "first": job.indices[0], "count": len(job.indices),
               "objects": objects, "sha256": digest.hexdigest()}
+    if split_counts is not None:
+        record["splits"] = split_counts
     write_json_atomic(done_path(job.out, job.shard), record)
     return record
 
@@ -145,10 +153,10 @@ def run_dataset(spec: SceneSpec, config: RunConfig,
     info = DatasetInfo(class_names=classes.names, keypoint_names=classes.keypoint_names,
                        image_format=spec.output.image_format, task=spec.task,
                        gray=spec.canvas.mode == "gray", semantic_mask=spec.output.semantic_mask,
-                       options=config.options)
+                       options=config.options, split=_split(config))
     out = destination_path(config.out)
     config = replace(config, out=out)
-    WRITERS.get(config.format)(out, info, 0)  # validates format/scene compatibility early
+    writer_class(config.format, info)(out, info, 0)  # validates format/scene compatibility early
     prepare_output(config)
     shards = _shards(config)
     check_resume(out, _state(spec, config, shards))
@@ -185,6 +193,12 @@ def run_dataset(spec: SceneSpec, config: RunConfig,
                           "fix permissions, then rerun with --resume") from None
 
 
+def _split(config: RunConfig) -> Split | None:
+    """The run's split (``options["split"]``: split name -> fraction), seeded by the run seed."""
+    fractions = config.options.get("split")
+    return Split.from_fractions(fractions, config.seed) if fractions else None
+
+
 def _skip_option(spec: SceneSpec, config: RunConfig) -> tuple[SceneSpec, RunConfig]:
     """``skip_bad_assets`` from either the options or the spec's context, set in both."""
     if not (config.options.get("skip_bad_assets") or spec.context.skip_bad_assets):
@@ -203,7 +217,7 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
     out = config.out
     ids = list(range(len(shards)))
     records = [json.loads(done_path(out, k).read_text()) for k in ids]
-    WRITERS.get(config.format).finalize(out, info, ids)
+    writer_class(config.format, info).finalize(out, info, ids)
     with open_atomic(out / "plans.jsonl") as fh:
         for k in ids:
             fh.write(part_path(out, "plans", k).read_text(encoding="utf-8"))
@@ -225,6 +239,11 @@ def finalize(spec: SceneSpec, config: RunConfig, info: DatasetInfo,
         "shards": records,
         "spec": spec.to_data(),
     }
+    if info.split is not None:  # absent without --split, so those manifests keep their bytes
+        manifest["split"] = {name: {"fraction": fraction,
+                                    "images": sum(r["splits"][name] for r in records)}
+                             for name, fraction in zip(info.split.names, info.split.fractions,
+                                                       strict=True)}
     write_json_atomic(out / "manifest.json", manifest)
     return manifest
 

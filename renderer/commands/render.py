@@ -23,6 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="coco",
                    choices=["coco", "yolo", "imagefolder", "webdataset"], help="dataset layout")
     p.add_argument("--image-format", choices=["jpg", "png"], help="override output.image_format")
+    p.add_argument("--split", metavar="NAME=FRACTION,...",
+                   help="split the images, e.g. train=0.9,val=0.1: each index goes to a split "
+                        "drawn from the seed (deterministic); YOLO: images/train, images/val; "
+                        "other formats: one folder per split (OUT/train, OUT/val)")
     p.add_argument("--yolo-mode", choices=["boxes", "polygons"], default="boxes",
                    help="YOLO labels: boxes (detect) or polygons (segment)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -45,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     from renderer.output_folder import destination_path
     from renderer.run import RunConfig, manifest_summary, run_dataset
+    from renderer.splits import parse_split
 
     if args.image_format:
         args.overrides.append(f"output.image_format={args.image_format}")
@@ -55,12 +60,15 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--index must be >= 0")
     indices = tuple(sorted(set(args.index))) if args.index else None
     total = len(indices) if indices is not None else args.n
+    options = {"yolo_mode": args.yolo_mode}
+    if args.split is not None:
+        options["split"] = parse_split(args.split)
     out = destination_path(args.out)
     config = RunConfig(
         out=out, n=args.n, seed=spec.seed if args.seed is None else args.seed,
         format=args.format, start=args.start, indices=indices, workers=args.workers,
         shard_size=args.shard_size, resume=args.resume, overwrite=args.overwrite,
-        backend=args.backend, address=args.address, options={"yolo_mode": args.yolo_mode},
+        backend=args.backend, address=args.address, options=options,
     )
     with tqdm(total=total, unit="img", disable=args.quiet, file=sys.stderr,
               dynamic_ncols=True) as bar:
@@ -70,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {counts['images']} images ({counts['objects']} labeled objects, "
           f"{counts['classes']} classes) as {args.format} to {out} "
           f"in {summary['elapsed_s']:.1f} s")
+    for name, part in summary.get("split", {}).items():
+        print(f"  {name}: {part['images']} images")
     print(f"manifest: {out / 'manifest.json'}")
     if args.verbose:
         print(json.dumps(summary, indent=2))

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 from renderer.registry import Registry
 from renderer.sample import Sample
+from renderer.splits import Split
 
 PARTS_DIR = ".synth/parts"
 
@@ -29,12 +30,15 @@ class DatasetInfo:
     gray: bool
     semantic_mask: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    split: Split | None = None  # --split: which split each index goes to (None: one set)
 
 
 class Writer(Protocol):
     """A writer of one shard of one format."""
 
     shard_files: ClassVar[bool]  # True when a shard is itself a final file (WebDataset tars)
+    # Optional ``splits_itself: ClassVar[bool]``: True when the format lays out ``info.split``
+    # itself (YOLO); otherwise each split is a folder of its own (see ``writers/split.py``).
 
     def __init__(self, out: Path, info: DatasetInfo, shard: int) -> None: ...
 

@@ -70,6 +70,8 @@ class CocoWriter:
 
     def open(self) -> None:
         (self.out / "images").mkdir(parents=True, exist_ok=True)
+        # the runner makes OUT's part folder; a split's folder (OUT/train) needs its own
+        part_path(self.out, "coco", self.shard).parent.mkdir(parents=True, exist_ok=True)
 
     def write(self, sample: Sample, image: bytes) -> list[tuple[str, bytes]]:
         rel = f"images/{image_name(sample.index, self.info.image_format)}"

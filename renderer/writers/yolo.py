@@ -2,6 +2,12 @@
 
 Each label line is ``class cx cy w h`` (normalised to 0-1), or with ``--yolo-mode polygons``
 ``class x1 y1 x2 y2 ...`` tracing the visible mask (segmentation).
+
+With ``--split train=0.9,val=0.1`` images go to ``images/train``, ``images/val`` (labels alike)
+and ``data.yaml`` names each split's folder. ``data.yaml`` has no ``path``: Ultralytics then
+resolves the folders against the file's own location, so ``yolo train data=OUT/data.yaml``
+works from any directory, and the dataset folder can be moved. Without ``--split``, ``train`` and
+``val`` are the same images.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import cv2
 import numpy as np
 import yaml
 
-from renderer.io import image_name, write_bytes_atomic
+from renderer.io import OutputError, image_name, write_bytes_atomic
 from renderer.sample import Sample
 from renderer.writers.base import WRITERS, DatasetInfo
 
@@ -37,19 +43,29 @@ def polygon_line(category: int, mask: np.ndarray, width: int, height: int) -> st
     return f"{category} {coords}"
 
 
+def _split_folders(info: DatasetInfo) -> tuple[str, ...]:
+    """Sub-folders of ``images/`` and ``labels/``: one per split, or the folders themselves."""
+    return info.split.names if info.split else ("",)
+
+
 @WRITERS.register("yolo")
 class YoloWriter:
     """Writes ``images/NNNNNN.ext`` and ``labels/NNNNNN.txt``; ``data.yaml`` at the end."""
 
     shard_files: ClassVar[bool] = False
+    splits_itself: ClassVar[bool] = True
 
     def __init__(self, out: Path, info: DatasetInfo, shard: int) -> None:
+        if info.split is not None and not {"train", "val"} <= set(info.split.names):
+            raise OutputError("--format yolo: --split needs splits named train and val "
+                              "(Ultralytics' data.yaml requires both), e.g. train=0.9,val=0.1")
         self.out, self.info = out, info
         self.polygons = info.options.get("yolo_mode", "boxes") == "polygons"
 
     def open(self) -> None:
-        (self.out / "images").mkdir(parents=True, exist_ok=True)
-        (self.out / "labels").mkdir(parents=True, exist_ok=True)
+        for folder in _split_folders(self.info):
+            (self.out / "images" / folder).mkdir(parents=True, exist_ok=True)
+            (self.out / "labels" / folder).mkdir(parents=True, exist_ok=True)
 
     def write(self, sample: Sample, image: bytes) -> list[tuple[str, bytes]]:
         height, width = sample.instance_map.shape
@@ -60,7 +76,8 @@ class YoloWriter:
             lines.append(line or box_line(obj.category_id, obj.bbox, width, height))
         name = image_name(sample.index, self.info.image_format)
         label = ("\n".join(lines) + "\n" if lines else "").encode("ascii")
-        rel_image, rel_label = f"images/{name}", f"labels/{Path(name).stem}.txt"
+        folder = f"{self.info.split.of(sample.index)}/" if self.info.split else ""
+        rel_image, rel_label = f"images/{folder}{name}", f"labels/{folder}{Path(name).stem}.txt"
         write_bytes_atomic(self.out / rel_image, image)
         write_bytes_atomic(self.out / rel_label, label)
         return [(rel_image, image), (rel_label, label)]
@@ -70,7 +87,8 @@ class YoloWriter:
 
     @staticmethod
     def finalize(out: Path, info: DatasetInfo, shards: list[int]) -> None:
-        data = {"path": ".", "train": "images", "val": "images",
-                "nc": len(info.class_names), "names": dict(enumerate(info.class_names))}
+        folders = ({name: f"images/{name}" for name in info.split.names} if info.split
+                   else {"train": "images", "val": "images"})
+        data = {**folders, "nc": len(info.class_names), "names": dict(enumerate(info.class_names))}
         write_bytes_atomic(out / "data.yaml",
                            yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode())
