@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.util
 import json
 import os
 import random
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -124,7 +126,8 @@ def sample_digest(sample: Sample) -> str:
 
 
 def tree_digest(out: Path) -> dict[str, str]:
-    """sha256 of every file under ``out``; ``manifest.json`` without its timing field."""
+    """sha256 of every file under ``out`` (state folder included); ``manifest.json`` without its
+    timing field, which measures the run instead of describing the dataset."""
     digest = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         data = path.read_bytes()
@@ -134,6 +137,20 @@ def tree_digest(out: Path) -> dict[str, str]:
             data = json.dumps(manifest, sort_keys=True).encode()
         digest[path.relative_to(out).as_posix()] = hashlib.sha256(data).hexdigest()
     return digest
+
+
+def load_tool(name: str) -> ModuleType:
+    """The script ``tools/<name>.py`` as a module, so a test runs exactly what the tool runs."""
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their module up in sys.modules while the module executes.
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
 
 
 _JSON_TYPES = (dict, list, str, int, float, bool, type(None))

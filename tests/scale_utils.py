@@ -1,9 +1,7 @@
-"""Helpers shared by the scale-out and resume tests: small specs, the CLI, dataset digests."""
+"""Helpers shared by the scale-out and resume tests: small specs and the CLI (digests: core_helpers)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -41,10 +39,6 @@ objects:
 output: {image_format: png}
 """
 
-# Fields of manifest.json that measure the run instead of describing the dataset.
-TIMING_FIELDS = ("elapsed_s",)
-
-
 def write_spec(folder: Path, name: str, text: str) -> Path:
     """Write a spec file and return its path."""
     path = folder / name
@@ -61,17 +55,3 @@ def synth(*args: str | Path, env: dict[str, str] | None = None,
     if check and proc.returncode != 0:
         raise AssertionError(f"synth {' '.join(map(str, args))} failed:\n{proc.stderr}")
     return proc
-
-
-def dataset_digest(out: Path) -> dict[str, str]:
-    """sha256 of every file under ``out`` (state folder included), manifest timing removed."""
-    digest = {}
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        if path == out / "manifest.json":
-            manifest = json.loads(data)
-            for key in TIMING_FIELDS:
-                manifest.pop(key)
-            data = json.dumps(manifest, sort_keys=True).encode()
-        digest[path.relative_to(out).as_posix()] = hashlib.sha256(data).hexdigest()
-    return digest

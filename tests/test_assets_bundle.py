@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
+from core_helpers import load_tool
 from PIL import Image, ImageFont
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -181,24 +179,10 @@ def test_backgrounds_are_small_rgb_photos() -> None:
             assert max(image.size) <= MAX_BACKGROUND_SIDE_PX
 
 
-def load_prepare_assets() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "prepare_assets", REPO_ROOT / "tools" / "prepare_assets.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the module executes.
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_prepare_assets_reproduces_cutouts_and_backgrounds(tmp_path: Path) -> None:
     pytest.importorskip("skimage", reason="scikit-image (eval extra) needed to regenerate")
     pytest.importorskip("sklearn", reason="scikit-learn (eval extra) needed to regenerate")
-    tool = load_prepare_assets()
+    tool = load_tool("prepare_assets")
     tool.prepare_cutouts(tmp_path / "cutouts")
     tool.prepare_backgrounds(tmp_path / "backgrounds")
     regenerated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())

@@ -7,12 +7,14 @@ first key. A second, smaller campaign renders the valid ones on a tiny canvas.
 
 from __future__ import annotations
 
-import yaml
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from renderer.render import render_sample
-from renderer.spec.load import SpecError, validate_spec
+from renderer.spec.load import MAX_DEPTH, SpecError, load_spec, validate_spec
 
 FIELDS = ["version", "seed", "canvas", "width", "height", "mode", "task", "background", "kind",
           "objects", "name", "asset", "count", "pose", "scale", "x", "y", "rotation", "yaw",
@@ -53,18 +55,21 @@ def _check(data: object) -> None:
             assert ": " in problem and "\n" not in problem
 
 
+@pytest.mark.heavy
 @settings(max_examples=6000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents)
 def test_any_document_loads_or_names_the_problem(data: object) -> None:
     _check(data)
 
 
+@pytest.mark.heavy
 @settings(max_examples=4000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(FIELDS), documents, max_size=6))
 def test_patched_valid_spec_loads_or_names_the_problem(patch: dict) -> None:
     _check({**BASE, **patch})
 
 
+@pytest.mark.heavy
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(["background", "lighting", "effects", "objects",
                                         "shuffle_depth", "seed"]), documents, max_size=3))
@@ -79,13 +84,20 @@ def test_valid_fuzzed_specs_render(patch: dict) -> None:
     assert sample.image.shape[:2] == (24, 32)
 
 
-def test_yaml_tags_never_build_objects() -> None:
-    text = "!!python/object/apply:os.system ['echo pwned']"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return
-    _check(data)
+@pytest.mark.parametrize("text", [
+    "!!python/object/apply:os.system ['touch {marker}']",
+    "canvas: !!python/object/apply:os.system ['touch {marker}']\n",
+    "objects:\n  - asset: !!python/name:os.system\n",
+])
+def test_yaml_tags_never_build_objects(text: str, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    path = tmp_path / "spec.yaml"
+    path.write_text(text.format(marker=marker))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert info.value.source == str(path)
+    assert info.value.problems[0].startswith("(yaml): ")
+    assert not marker.exists()
 
 
 def test_limits_are_clear() -> None:
@@ -103,10 +115,18 @@ def test_limits_are_clear() -> None:
         assert any(p.startswith("objects[0].count") for p in exc.problems)
     else:
         raise AssertionError("a billion objects must be refused")
+
+
+
+def test_deep_nesting_is_refused_before_validation(tmp_path: Path) -> None:
     deep: object = 1
     for _ in range(200):
         deep = {"a": deep}
-    try:
+    with pytest.raises(SpecError) as info:
         validate_spec({**BASE, "background": deep}, "fuzz")
-    except SpecError as exc:
-        assert "nesting" in exc.problems[0]
+    assert info.value.problems == [f"(root): nesting deeper than {MAX_DEPTH} levels"]
+    path = tmp_path / "deep.yaml"
+    path.write_text("background: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert len(info.value.problems) == 1 and "nesting" in info.value.problems[0]

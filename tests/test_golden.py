@@ -6,32 +6,14 @@ regenerate them with ``python tools/make_golden.py``; never edit the PNGs by han
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
+from core_helpers import load_tool
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "make_golden.py"
 TOLERANCE = 1  # max abs difference per channel: rounding may differ across OpenCV builds
 
 
-def _load_tool() -> ModuleType:
-    """The generator script itself, so test and tool render the cases the same way."""
-    spec = importlib.util.spec_from_file_location("make_golden", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
-make_golden = _load_tool()
+make_golden = load_tool("make_golden")  # test and tool render the cases the same way
 CASES = make_golden.load_cases()
 PARAMS = [(case, index) for case in CASES["cases"] for index in CASES["indices"]]
 

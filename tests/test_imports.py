@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from core_helpers import run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "torchvision", "matplotlib", "scipy", "sklearn")
 
 
 def loaded_after(code: str) -> set[str]:
     """Top-level packages present in ``sys.modules`` after running ``code`` in a fresh interpreter."""
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
-                         check=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return set(json.loads(run_python(probe).stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize("module", ["renderer.evaluate", "renderer.evaluate.evalset",

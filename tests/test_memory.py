@@ -34,6 +34,7 @@ output: {image_format: png}
 """
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="RSS is read from Linux /proc")
 def test_memory_stays_flat_over_100000_renders(tmp_path: Path) -> None:
     spec = tmp_path / "tiny.yaml"

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from scale_utils import DETECTION_SPEC, dataset_digest, synth, write_spec
+from core_helpers import tree_digest
+from scale_utils import DETECTION_SPEC, synth, write_spec
 
 from renderer.io import OutputError
 from renderer.output_folder import destination_path
@@ -33,7 +34,7 @@ def slow_reference(spec_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     out = tmp_path_factory.mktemp("reference") / "ds"
     synth("render", spec_path, "-n", SLOW_N, "--shard-size", SLOW_SHARD, "-o", out,
           "--workers", 2, "--quiet", *SLOW)
-    return dataset_digest(out)
+    return tree_digest(out)
 
 
 def _done(out: Path) -> int:
@@ -66,7 +67,7 @@ def test_kill_9_of_the_driver_then_resume_gives_the_same_bytes(
     synth("render", spec_path, "-n", SLOW_N, "--shard-size", SLOW_SHARD, "-o", out,
           "--workers", 1, "--quiet", "--resume", *SLOW)
     assert not stale.exists()
-    assert dataset_digest(out) == slow_reference
+    assert tree_digest(out) == slow_reference
 
 
 def test_full_disk_fails_cleanly_and_resume_completes(spec_path: Path, tmp_path: Path) -> None:
@@ -81,7 +82,7 @@ def test_full_disk_fails_cleanly_and_resume_completes(spec_path: Path, tmp_path:
     assert "--resume" in proc.stderr and "Traceback" not in proc.stderr
     assert not (out / "annotations.json").exists()
     synth(*args, "-o", out, "--resume")
-    assert dataset_digest(out) == dataset_digest(reference)
+    assert tree_digest(out) == tree_digest(reference)
 
 
 def test_overwrite_replaces_and_resume_refuses_a_different_run(spec_path: Path,

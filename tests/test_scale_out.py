@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from core_helpers import tree_digest
 from pycocotools import mask as mask_utils
 from scale_utils import (
     CLASSIFICATION_SPEC,
     DETECTION_SPEC,
-    dataset_digest,
     synth,
     write_spec,
 )
@@ -137,6 +137,7 @@ def ray_head() -> Iterator[str]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
+@pytest.mark.heavy
 @pytest.mark.usefixtures("ray_session")
 def test_ray_local_cluster_writes_the_same_bytes_as_local(specs: dict[str, Path],
                                                           local_runs: dict[str, Path],
@@ -147,18 +148,20 @@ def test_ray_local_cluster_writes_the_same_bytes_as_local(specs: dict[str, Path]
                                      backend="ray"), progress=seen.append)
     assert seen == [SHARD] * (N // SHARD)
     assert manifest["counts"]["images"] == N
-    assert dataset_digest(tmp_path / "coco") == dataset_digest(local_runs["coco"])
+    assert tree_digest(tmp_path / "coco") == tree_digest(local_runs["coco"])
 
 
+@pytest.mark.heavy
 def test_ray_head_node_by_address_and_file_url(specs: dict[str, Path], local_runs: dict[str, Path],
                                               ray_head: str, tmp_path: Path) -> None:
     out = tmp_path / "wds"
     synth("render", specs["det"], "-n", N, "--seed", 3, "--format", "webdataset",
           "--shard-size", SHARD, "-o", f"file://{out}", "--backend", "ray",
           "--address", ray_head, "--quiet", env=RAY_ENV)
-    assert dataset_digest(out) == dataset_digest(local_runs["wds"])
+    assert tree_digest(out) == tree_digest(local_runs["wds"])
 
 
+@pytest.mark.heavy
 @pytest.mark.usefixtures("ray_session")
 def test_ray_reruns_the_shard_of_a_lost_worker(tmp_path: Path) -> None:
     marker = tmp_path / "crashed"
@@ -175,6 +178,7 @@ def test_ray_reruns_the_shard_of_a_lost_worker(tmp_path: Path) -> None:
     assert sorted(results) == [j * j for j in range(8)]
 
 
+@pytest.mark.heavy
 @pytest.mark.usefixtures("ray_session")
 def test_ray_gives_up_after_max_retries_with_a_clear_error(tmp_path: Path) -> None:
     def always_crash(job: int) -> int:
@@ -186,6 +190,7 @@ def test_ray_gives_up_after_max_retries_with_a_clear_error(tmp_path: Path) -> No
         run_jobs_ray(always_crash, range(3), None, lambda _: None, max_retries=0)
 
 
+@pytest.mark.heavy
 @pytest.mark.usefixtures("ray_session")
 def test_ray_passes_the_jobs_own_exception_through() -> None:
     def fail(job: int) -> int:

@@ -13,6 +13,7 @@ from renderer.evaluate.tstr import TaskConfig
 from renderer.experiments import Experiment, RandomAxis, load_experiment
 from renderer.experiments.axes import apply_parameters, axis_values, combine_axes
 from renderer.experiments.common import BaseSpec
+from renderer.experiments.config import parse_experiment
 from renderer.experiments.evaluation import (
     MetricError,
     flatten_metrics,
@@ -114,7 +115,22 @@ def test_flags_override_an_experiment_file_or_make_one_from_a_spec(tmp_path: Pat
     assert parse_bounds(["lighting.ambient=0.2:2"]) == {"lighting.ambient": (0.2, 2.0)}
     with pytest.raises(SpecError):
         parse_bounds(["lighting.ambient=0.2"])
-    assert isinstance(Experiment(spec=spec), Experiment)
+    defaults = Experiment(spec=spec)
+    assert (defaults.n, defaults.seed, defaults.combine) == (1000, 0, "product")
+    assert (defaults.objective.metric, defaults.objective.direction) == ("kid", "min")
+    assert Experiment(spec=spec, objective="kid").objective == defaults.objective
+
+
+def test_experiment_checks_name_the_field(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        parse_experiment({"spec": "s.yaml", "axes": {"lighting.ambient": []}}, tmp_path)
+    assert any("axes.lighting.ambient: give at least one value" in p for p in info.value.problems)
+    with pytest.raises(SpecError) as info:
+        parse_experiment({"spec": "s.yaml", "search": {"lighting.ambient": [2, 1]}}, tmp_path)
+    assert any("search.lighting.ambient: low 2.0 > high 1.0" in p for p in info.value.problems)
+    with pytest.raises(SpecError) as info:
+        parse_experiment({"spec": "s.yaml", "n": 1}, tmp_path)
+    assert [p.split(":")[0] for p in info.value.problems] == ["n"]
 
 
 def test_chunks_and_real_subsets() -> None:
