@@ -9,6 +9,7 @@ import pytest
 from core_helpers import CLASSIFICATION_DATA, MIXED_DATA, make_spec, spec_data
 
 from renderer.classes import class_table
+from renderer.plan import sample_plan
 from renderer.render import render_sample
 from renderer.spec.load import SpecError
 
@@ -57,7 +58,8 @@ def test_a_class_keeps_its_longest_keypoint_list() -> None:
 
 @pytest.mark.parametrize(("options", "field"), [
     ([], "options"),
-    ([{"weight": 0, "asset": {"kind": "shape"}}], "options.0.weight"),
+    ([{"weight": 0, "asset": {"kind": "shape"}}], "options: weights must have a positive sum"),
+    ([{"weight": -1, "asset": {"kind": "shape"}}], "options.0.weight"),
     ([{"asset": {"kind": "nope"}}], "options.0.asset"),
 ])
 def test_bad_options_name_the_field(options: list[dict[str, Any]], field: str) -> None:
@@ -65,3 +67,22 @@ def test_bad_options_name_the_field(options: list[dict[str, Any]], field: str) -
                                                                    "options": options}}])
     with pytest.raises(SpecError, match=field.replace(".", r"[.\[\]]+")):
         make_spec(data)
+
+
+@pytest.mark.parametrize("block", ["asset", "background"])
+def test_a_zero_weight_turns_an_option_off(block: str) -> None:
+    if block == "asset":
+        options = [{"weight": 0, "asset": {"kind": "shape", "shapes": ["star"]}},
+                   {"weight": 1, "asset": {"kind": "shape", "shapes": ["circle"]}}]
+        data = spec_data(MIXED_DATA, objects=[{"name": "c", "count": 2,
+                                               "asset": {"kind": "choice", "options": options}}])
+    else:
+        options = [{"weight": 0, "background": {"kind": "solid"}},
+                   {"weight": 2, "background": {"kind": "noise"}}]
+        data = spec_data(MIXED_DATA, background={"kind": "mix", "options": options})
+    spec = make_spec(data)
+    for index in range(8):
+        plan = sample_plan(spec, 0, index).to_dict()
+        records = ([o["asset"] for o in plan["objects"]] if block == "asset"
+                   else [plan["background"]])
+        assert records and all(r["option"] == 1 for r in records)

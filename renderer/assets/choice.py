@@ -18,29 +18,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
-from renderer.rng import weighted_index
 from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
+from renderer.spec.weighted import WeightedOption, draw_option, positive_sum
 
 if TYPE_CHECKING:
     from renderer.spec.objects import AssetSpec
 
 
-class ChoiceOption(SpecModel):
-    """One asset of the choice and its relative weight (> 0)."""
+class ChoiceOption(WeightedOption):
+    """One asset of the choice and its relative weight (>= 0)."""
 
-    weight: float = Field(1.0, gt=0)
     asset: AssetSpec
 
 
 class ChoiceParams(SpecModel):
-    """The options (1-64)."""
+    """The options (1-64, weights with a positive sum)."""
 
     kind: Literal["choice"] = "choice"
     options: list[ChoiceOption] = Field(min_length=1, max_length=64)
+
+    _weights = field_validator("options")(positive_sum)
 
 
 def _merge(infos: list[AssetInfo]) -> AssetInfo:
@@ -68,7 +69,7 @@ class Choice:
 
     @staticmethod
     def sample(params: ChoiceParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
-        k = weighted_index(rng, [o.weight for o in params.options])
+        k = draw_option(rng, params.options)
         option = params.options[k].asset
         chosen = ASSETS.get(option.kind).sample(option, rng=rng, ctx=ctx)
         return {"kind": "choice", "option": k, "class_name": chosen.get("class_name"),

@@ -14,21 +14,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from renderer.backgrounds.base import BACKGROUNDS
-from renderer.rng import weighted_index
 from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
+from renderer.spec.weighted import WeightedOption, draw_option, positive_sum
 
 if TYPE_CHECKING:
     from renderer.backgrounds import BackgroundSpec
 
 
-class MixOption(SpecModel):
-    """One option of a mixture and its relative weight."""
+class MixOption(WeightedOption):
+    """One background of the mixture and its relative weight (>= 0)."""
 
-    weight: float = Field(1.0, ge=0)
     background: BackgroundSpec
 
 
@@ -37,6 +36,8 @@ class MixParams(SpecModel):
 
     kind: Literal["mix"] = "mix"
     options: list[MixOption] = Field(min_length=1, max_length=64)
+
+    _weights = field_validator("options")(positive_sum)
 
 
 @BACKGROUNDS.register("mix")
@@ -49,10 +50,7 @@ class Mix:
     def sample(params: MixParams, *, rng: np.random.Generator, ctx: SceneContext) -> dict[str, Any]:
         from renderer.backgrounds import sample_background  # the union includes this module
 
-        weights = [o.weight for o in params.options]
-        if sum(weights) <= 0:
-            raise ValueError("background.options: weights must have a positive sum")
-        k = weighted_index(rng, weights)
+        k = draw_option(rng, params.options)
         return {"kind": "mix", "option": k,
                 "background": sample_background(params.options[k].background, rng=rng, ctx=ctx)}
 
