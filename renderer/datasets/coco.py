@@ -27,6 +27,7 @@ from renderer.datasets.base import (
     decode_file,
     safe_relative,
 )
+from renderer.datasets.loaders import register_loader
 from renderer.datasets.masks import decode_segmentations
 from renderer.datasets.rendered import padded_keypoints
 
@@ -279,6 +280,7 @@ def _entry(at: str, image: dict[str, Any], image_root: Path,
         meta=meta, objects=parse_objects(anns, cats))
 
 
+@register_loader("coco", itemwise=True)
 def load_coco(path: Path, problems: Problems | None = None) -> LoadedDataset:
     """Read a COCO set: a folder with ``annotations.json`` (images in ``images/`` or beside it).
 

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from renderer.datasets.base import IMAGE_SUFFIXES, DatasetError, LoadedDataset, OnError, Problems
-from renderer.datasets.coco import load_coco
-from renderer.datasets.folder import class_folders, load_imagefolder, load_images
-from renderer.datasets.gtsrb import load_gtsrb
+from renderer.datasets.folder import class_folders
+from renderer.datasets.loaders import LOADERS
 from renderer.datasets.mnist import IMAGES as MNIST_IMAGES
-from renderer.datasets.mnist import image_files, load_mnist
+from renderer.datasets.mnist import image_files
 from renderer.datasets.rendered import read_manifest
-from renderer.datasets.webdataset import load_webdataset
-from renderer.datasets.yolo import load_yolo
 
-LOADERS: dict[str, Callable[..., LoadedDataset]] = {
-    "coco": load_coco,
-    "yolo": load_yolo,
-    "imagefolder": load_imagefolder,
-    "webdataset": load_webdataset,
-    "mnist": load_mnist,
-    "gtsrb": load_gtsrb,
-    "images": load_images,
-}
-# Loaders that check annotations item by item while loading and take a ``Problems``; the
-# others' items fail only when read (see ``to_eval_set``).
-ITEMWISE = frozenset({"coco", "yolo", "gtsrb"})
+# Every reader module registers its format in LOADERS when imported (see datasets/loaders.py).
+from renderer.datasets import coco, gtsrb, webdataset, yolo  # noqa: F401  isort: skip
 
 
 def _has_images(folder: Path, recursive: bool = False) -> bool:
@@ -60,7 +46,7 @@ def detect_format(path: Path) -> str:
     if path.is_file():
         return _detect_file(path)
     manifest = read_manifest(path)
-    if manifest and manifest.get("format") in LOADERS:
+    if manifest and manifest.get("format") in LOADERS.names():
         return str(manifest["format"])
     if (path / "annotations.json").is_file() or any((path / "annotations").glob("*.json")):
         return "coco"
@@ -105,8 +91,10 @@ def load(path: str | Path, format: str | None = None, on_error: OnError = "stop"
     if not path.exists():
         raise DatasetError(f"{path}: no such file or folder")
     name = format or detect_format(path)
-    if name not in LOADERS:
-        raise DatasetError(f"unknown dataset format {name!r}; expected one of {', '.join(LOADERS)}")
-    if name not in ITEMWISE:
-        return LOADERS[name](path)
-    return replace(LOADERS[name](path, problems), skipped=tuple(problems.items))
+    if name not in LOADERS.names():
+        raise DatasetError(f"unknown dataset format {name!r}; expected one of "
+                           f"{', '.join(sorted(LOADERS.names()))}")
+    loader = LOADERS.get(name)
+    if not loader.itemwise:
+        return loader.read(path)
+    return replace(loader.read(path, problems), skipped=tuple(problems.items))

@@ -21,6 +21,7 @@ from renderer.datasets.base import (
     image_ids,
     list_images,
 )
+from renderer.datasets.loaders import register_loader
 from renderer.datasets.rendered import plan_index, read_manifest
 
 
@@ -29,6 +30,7 @@ def class_folders(path: Path) -> list[str]:
     return [p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
 
 
+@register_loader("imagefolder")
 def load_imagefolder(path: Path) -> LoadedDataset:
     """Read ``path/<class>/**/<image>`` as a classification set."""
     folders = class_folders(path)
@@ -52,6 +54,7 @@ def load_imagefolder(path: Path) -> LoadedDataset:
                          names=tuple(rel), entries=entries, read=partial(_read, plan_index(path)))
 
 
+@register_loader("images")
 def load_images(path: Path) -> LoadedDataset:
     """Read every image under ``path`` (recursively, sorted by path) without labels."""
     files = list_images(path)

@@ -24,6 +24,7 @@ from renderer.datasets.base import (
     decode_file,
     safe_relative,
 )
+from renderer.datasets.loaders import register_loader
 
 N_CLASSES = 43
 ROI = ("Width", "Height", "Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2")
@@ -75,6 +76,7 @@ def _row(row: dict[str, str | None], where: str, has_roi: bool, images: Path, ro
     return file, file.relative_to(root).as_posix(), class_id, roi
 
 
+@register_loader("gtsrb", itemwise=True)
 def load_gtsrb(path: Path, problems: Problems | None = None) -> LoadedDataset:
     """Read a GTSRB folder (every ``GT-*.csv`` under it, rows in file order).
 

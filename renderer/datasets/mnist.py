@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from renderer.datasets.base import DatasetError, LoadedDataset, LoadedSample
+from renderer.datasets.loaders import register_loader
 
 IMAGES = re.compile(r"^(?P<prefix>.+)-images-idx3-ubyte(\.gz)?$")
 MAX_BYTES = 2_000_000_000
@@ -56,6 +57,7 @@ def _pick(path: Path) -> Path:
     return found[0]
 
 
+@register_loader("mnist")
 def load_mnist(path: Path) -> LoadedDataset:
     """Read an IDX images file and its labels file into a classification set."""
     images_path = _pick(path)

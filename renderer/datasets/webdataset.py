@@ -34,6 +34,7 @@ from renderer.datasets.coco import (
     parse_visibility,
     with_objects,
 )
+from renderer.datasets.loaders import register_loader
 from renderer.datasets.rendered import json_line, padded_keypoints, read_manifest
 
 IMAGE_EXTS = frozenset(s.lstrip(".") for s in IMAGE_SUFFIXES)
@@ -128,6 +129,7 @@ def parse_objects(objects: Any, n_classes: int, k: int, where: str) -> Objects:
         iscrowd=(0,) * len(boxes))
 
 
+@register_loader("webdataset")
 def load_webdataset(path: Path) -> LoadedDataset:
     """Read every sample of every shard (shards sorted by name, samples in tar order)."""
     tars = shard_files(path)

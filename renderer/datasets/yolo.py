@@ -29,6 +29,7 @@ from renderer.datasets.base import (
     image_ids,
     list_images,
 )
+from renderer.datasets.loaders import register_loader
 from renderer.datasets.rendered import plan_index
 
 
@@ -138,6 +139,7 @@ def _polygon_masks(polygons: tuple[np.ndarray, ...], height: int, width: int) ->
     return masks.astype(bool)
 
 
+@register_loader("yolo", itemwise=True)
 def load_yolo(path: Path, problems: Problems | None = None) -> LoadedDataset:
     """Read a YOLO set: every image under ``images/`` with its ``labels/`` file.
 
