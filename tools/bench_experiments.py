@@ -63,7 +63,8 @@ def experiment(n: int, trials: int, evaluation: dict[str, Any], real: Path | Non
 
 
 def rendered_real(n: int) -> Any:
-    from renderer.experiments.pool import ExperimentPool, render_evalset
+    from renderer.experiments.pool import ExperimentPool
+    from renderer.rendered_sets import render_evalset
     from renderer.spec.load import load_spec
 
     with ExperimentPool(os.cpu_count() or 1) as pool:

@@ -50,7 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _synthetic_set(args: argparse.Namespace, seed: int | None) -> Any:
     from renderer.datasets import load, to_eval_set
-    from renderer.experiments.pool import ExperimentPool, render_evalset
+    from renderer.experiments.pool import ExperimentPool
+    from renderer.rendered_sets import render_evalset
     from renderer.spec.load import load_spec
 
     if args.synthetic.suffix.lower() in SPEC_SUFFIXES and args.synthetic.is_file():

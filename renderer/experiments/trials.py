@@ -26,8 +26,9 @@ from renderer.experiments.evaluation import (
     write_trial_report,
 )
 from renderer.experiments.paired import extract, save_features
-from renderer.experiments.pool import ExperimentPool, render_evalset
+from renderer.experiments.pool import ExperimentPool
 from renderer.io import write_json_atomic
+from renderer.rendered_sets import render_evalset
 from renderer.scene_context import SceneContext
 from renderer.spec.load import validate_spec
 from renderer.spec.scene import SceneSpec

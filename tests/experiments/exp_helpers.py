@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from renderer.evaluate.evalset import EvalSet
-from renderer.experiments.pool import render_evalset
+from renderer.rendered_sets import render_evalset
 from renderer.spec.load import validate_spec
 
 # 24x24 gray digits 0-2, white on black, small pose randomization.

@@ -22,8 +22,8 @@ from renderer.experiments.evaluation import (
     resolve_metric,
 )
 from renderer.experiments.options import build_experiment, parse_bounds
-from renderer.experiments.pool import chunk_indices
 from renderer.experiments.sweep import sweep_trials
+from renderer.rendered_sets import chunk_indices
 from renderer.spec.load import SpecError, validate_spec
 
 

@@ -16,7 +16,7 @@ from exp_helpers import FAST_EVAL, N, rendered_real, spec_data, write_spec
 
 from renderer.cli import main
 from renderer.experiments import Experiment, SweepResult, run_sweep
-from renderer.experiments.pool import render_evalset
+from renderer.rendered_sets import render_evalset
 from renderer.run import RunConfig, run_dataset
 from renderer.spec.load import load_spec, validate_spec
 
