@@ -7,18 +7,21 @@ import json
 
 import numpy as np
 import pytest
-from core_helpers import REPO_ROOT
+from core_helpers import REPO_ROOT, load_tool
 from pydantic import ValidationError
 
 from renderer.assets import ASSETS
 from renderer.assets.handwriting import DIGITS, HandwritingParams, sample_style
 from renderer.assets.handwriting_render import allographs, render_handwritten
 from renderer.classes import class_table
-from renderer.effects.mnist_normalize import mass_centre, mnist_normalize
 from renderer.render import render_sample
 from renderer.scene_context import SceneContext
 from renderer.spec.load import load_spec
 from renderer.spec.scene import SceneSpec
+
+# MNIST's own normalisation, a dataset protocol the check tool applies to real digits
+MNIST_PROTOCOL = load_tool("mnist_protocol")
+mass_centre, mnist_normalize = MNIST_PROTOCOL.mass_centre, MNIST_PROTOCOL.mnist_normalize
 
 ALL_FORMS = [(d, k) for d in DIGITS for k in range(len(allographs(d)))]
 RANGES = [name for name in HandwritingParams.model_fields if name not in ("kind", "digits")]

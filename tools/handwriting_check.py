@@ -20,7 +20,6 @@ are scored (and ``--reference`` cannot run).
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import shlex
@@ -34,10 +33,14 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+
+import check_training  # noqa: E402
+from check_training import confusion_summary, init_weights, real_halves, train_classifier  # noqa: E402
+from mnist_protocol import mnist_normalize  # noqa: E402
 
 from renderer.classes import class_table  # noqa: E402
-from renderer.effects.mnist_normalize import mnist_normalize  # noqa: E402
+from renderer.datasets import load  # noqa: E402
 from renderer.render import render_sample  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 from renderer.spec.scene import SceneSpec  # noqa: E402
@@ -90,12 +93,10 @@ def cached_digits(spec: SceneSpec, cache: Path | None, n: int, seed: int
 
 
 def load_mnist(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST test images (10000, 28, 28) uint8 and labels."""
-    with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as fh:
-        images = np.frombuffer(fh.read(), np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz") as fh:
-        labels = np.frombuffer(fh.read(), np.uint8, offset=8).astype(np.int64)
-    return images, labels
+    """The MNIST test images (10000, 28, 28) uint8 and labels, through the package's reader."""
+    data = load(folder / "t10k-images-idx3-ubyte.gz", format="mnist")
+    images = np.stack([data[k].image[..., 0] for k in range(len(data))])
+    return images, np.array([data[k].label for k in range(len(data))], np.int64)
 
 
 def load_sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -126,11 +127,7 @@ def small_cnn(generator: torch.Generator, channels: int = 16) -> nn.Module:
     model = nn.Sequential(*block(1, c1), *block(c1, c1), nn.MaxPool2d(2),
                           *block(c1, c2), *block(c2, c2), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(c2 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
-    for module in model.modules():  # local generator: the global torch RNG stays untouched
-        if isinstance(module, nn.Conv2d | nn.Linear):
-            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu", generator=generator)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
+    init_weights(model, generator)  # local generator: the global torch RNG stays untouched
     return model
 
 
@@ -141,51 +138,25 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 def train(model: nn.Module, images: np.ndarray, labels: np.ndarray, epochs: int, batch: int,
           generator: torch.Generator) -> None:
-    """AdamW with a one-cycle schedule; the order of batches comes from ``generator``."""
-    x, y = to_tensor(images), torch.from_numpy(labels)
-    steps = epochs * (len(x) // batch)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=steps)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-    model.train()
-    for epoch in range(epochs):
-        order = torch.randperm(len(x), generator=generator)
-        total = 0.0
-        for k in range(len(x) // batch):
-            idx = order[k * batch: (k + 1) * batch]
-            optimiser.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            total += loss.item()
-        print(f"  epoch {epoch + 1}/{epochs}: train loss {total / (len(x) // batch):.4f}",
-              flush=True)
+    """The shared training loop with this tool's settings (lr 3e-3, light regularisation)."""
+    train_classifier(model, to_tensor(images), torch.from_numpy(labels), epochs=epochs,
+                     batch=batch, lr=3e-3, weight_decay=1e-4, label_smoothing=0.05,
+                     generator=generator)
 
 
-@torch.no_grad()
 def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
     """Predicted class of each image."""
-    model.eval()
-    x = to_tensor(images)
-    return np.concatenate([model(x[k: k + 1000]).argmax(1).numpy() for k in range(0, len(x), 1000)])
+    return check_training.predict(model, to_tensor(images), chunk=1000)
 
 
 def score(name: str, predicted: np.ndarray, labels: np.ndarray) -> dict[str, object]:
     """Overall and per-class accuracy and the eight largest confusions (printed and returned)."""
-    confusion = np.zeros((10, 10), np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
-    overall = float((predicted == labels).mean())
-    off = confusion - np.diag(confusion.diagonal())
-    worst = [(int(t), int(p), int(off[t, p])) for t, p in
-             zip(*np.unravel_index(np.argsort(off, axis=None)[::-1][:8], off.shape), strict=True)]
-    print(f"{name}: accuracy {overall:.4f} on {len(labels)} images")
-    print("  per class: " + "  ".join(f"{k}:{a:.3f}" for k, a in enumerate(per_class)))
+    result = confusion_summary(predicted, labels, 10, top=8)
+    print(f"{name}: accuracy {result['accuracy']:.4f} on {len(labels)} images")
+    print("  per class: " + "  ".join(f"{k}:{a:.3f}" for k, a in enumerate(result["per_class"])))
     print("  top confusions (true->predicted: count): "
-          + ", ".join(f"{t}->{p}: {c}" for t, p, c in worst))
-    return {"accuracy": overall, "per_class": [float(a) for a in per_class],
-            "confusions": worst, "n": len(labels)}
+          + ", ".join(f"{t}->{p}: {c}" for t, p, c in result["confusions"]))
+    return result
 
 
 def save_grid(images: np.ndarray, labels: np.ndarray, path: Path, per_class: int = 16) -> None:
@@ -272,9 +243,6 @@ def main(argv: list[str] | None = None) -> int:
         predicted = predict(model, real)
         report["mnist"] = score("MNIST test", predicted, real_labels)
         if not args.reference:
-            # imported here, not at the top: the table imports this module in turn
-            from real_data_table import real_halves
-
             held_out = real_halves(real_labels)[1]
             report["mnist"]["held_out_half"] = float(
                 (predicted[held_out] == real_labels[held_out]).mean())

@@ -49,10 +49,11 @@ from matplotlib.figure import Figure
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
+from check_training import real_halves  # noqa: E402
+
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
-from renderer.evaluate.tstr import confusion, stratified_split  # noqa: E402
-from renderer.rng import stream  # noqa: E402
+from renderer.evaluate.tstr import confusion  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -61,12 +62,6 @@ SCENES = ("digits", "signs")
 
 Images = np.ndarray  # (n, H, W) gray or (n, H, W, 3) RGB uint8
 FitPredict = Callable[[Images, np.ndarray, Images, int], np.ndarray]
-
-
-def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(fit, held-out) indices of the real set: TRTR trains on the first, both are scored on the
-    second. Stratified by class, seeded by a named stream, so every tool splits alike."""
-    return stratified_split(labels, 0.5, rng=stream(0, 0, "real_data_table/split"))
 
 
 @dataclass(frozen=True)

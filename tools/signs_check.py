@@ -32,7 +32,10 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+
+import check_training  # noqa: E402
+from check_training import confusion_summary, init_weights, train_classifier  # noqa: E402
 
 from renderer.datasets.gtsrb import N_CLASSES, load_gtsrb  # noqa: E402
 from renderer.effects import apply_effect  # noqa: E402
@@ -170,11 +173,7 @@ def small_cnn(generator: torch.Generator, width: int = 16) -> nn.Module:
                           *block(2 * w, 4 * w), *block(4 * w, 4 * w), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(4 * w * 16, 256), nn.BatchNorm1d(256), nn.ReLU(),
                           nn.Linear(256, N_CLASSES))
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d | nn.Linear):
-            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu", generator=generator)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
+    init_weights(model, generator)
     return model
 
 
@@ -195,56 +194,28 @@ def shift_batch(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> 
 
 def train(model: nn.Module, images: np.ndarray, labels: np.ndarray, epochs: int, batch: int,
           lr: float, max_shift: int, generator: torch.Generator) -> None:
-    """AdamW with a one-cycle schedule over a fixed number of epochs (no early stopping)."""
-    x, y = to_tensor(images), torch.from_numpy(labels)
-    per_epoch = len(x) // batch
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr,
-                                                   total_steps=epochs * per_epoch)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
-    model.train()
-    for epoch in range(epochs):
-        order = torch.randperm(len(x), generator=generator)
-        total, correct = 0.0, 0
-        for k in range(per_epoch):
-            idx = order[k * batch: (k + 1) * batch]
-            optimiser.zero_grad()
-            logits = model(shift_batch(x[idx], max_shift, generator))
-            loss = loss_fn(logits, y[idx])
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            total += loss.item()
-            correct += int((logits.argmax(1) == y[idx]).sum())
-        print(f"  epoch {epoch + 1}/{epochs}: train loss {total / per_epoch:.4f}, "
-              f"train accuracy {correct / (per_epoch * batch):.4f}", flush=True)
+    """The shared training loop with this tool's settings: random shifts, stronger regularisation."""
+    train_classifier(model, to_tensor(images), torch.from_numpy(labels), epochs=epochs,
+                     batch=batch, lr=lr, weight_decay=5e-4, label_smoothing=0.1,
+                     generator=generator, augment=lambda x: shift_batch(x, max_shift, generator))
 
 
-@torch.no_grad()
 def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
     """Predicted class of each image."""
-    model.eval()
-    x = to_tensor(images)
-    return np.concatenate([model(x[k: k + 500]).argmax(1).numpy() for k in range(0, len(x), 500)])
+    return check_training.predict(model, to_tensor(images), chunk=500)
 
 
 def score(predicted: np.ndarray, labels: np.ndarray) -> dict[str, object]:
     """Overall and per-class accuracy and the largest confusions (printed and returned)."""
-    confusion = np.zeros((N_CLASSES, N_CLASSES), np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
-    overall = float((predicted == labels).mean())
-    off = confusion - np.diag(confusion.diagonal())
-    worst = [(int(t), int(p), int(off[t, p])) for t, p in
-             zip(*np.unravel_index(np.argsort(off, axis=None)[::-1][:10], off.shape), strict=True)]
-    print(f"real GTSRB: accuracy {overall:.4f} on {len(labels)} images")
+    result = confusion_summary(predicted, labels, N_CLASSES, top=10)
+    per_class = result["per_class"]
+    print(f"real GTSRB: accuracy {result['accuracy']:.4f} on {len(labels)} images")
     for row in range(0, N_CLASSES, 11):
         print("  " + "  ".join(f"{k:02d}:{per_class[k]:.2f}"
                                for k in range(row, min(row + 11, N_CLASSES))))
     print("  top confusions (true->predicted: count): "
-          + ", ".join(f"{t}->{p}: {c}" for t, p, c in worst))
-    return {"accuracy": overall, "per_class": [float(a) for a in per_class],
-            "confusions": worst, "n": len(labels)}
+          + ", ".join(f"{t}->{p}: {c}" for t, p, c in result["confusions"]))
+    return result
 
 
 def save_grid(images: np.ndarray, path: Path, count: int = 144, cols: int = 12,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from check_training import init_weights
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -44,12 +45,9 @@ def small_cnn(classes: int, generator: torch.Generator) -> nn.Module:
             nn.Flatten(), nn.Linear(64 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, classes))
     model.to_empty(device="cpu")
     for module in model.modules():
-        if isinstance(module, nn.Conv2d | nn.Linear):
-            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu", generator=generator)
-            nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.BatchNorm2d):
+        if isinstance(module, nn.BatchNorm2d):
             module.reset_parameters()  # ones, zeros and fresh running statistics: no draws
-    return model
+    return init_weights(model, generator)
 
 
 def normalise(images: torch.Tensor) -> torch.Tensor:

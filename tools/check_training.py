@@ -1,0 +1,90 @@
+"""What the sim-to-real check tools share: weight init, the training loop, prediction, scoring.
+
+``handwriting_check.py`` (digits), ``signs_check.py`` (signs) and ``real_data_table.py`` train
+small CNNs the same way: AdamW with a one-cycle schedule over a fixed number of epochs, batches
+in an order drawn from a seeded ``torch.Generator`` (torch's global RNG is never drawn), no early
+stopping and no real image used for model selection. ``train_digits_on_the_fly.py`` shares the
+initialisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from renderer.evaluate.tstr import stratified_split
+from renderer.rng import stream
+
+
+def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Kaiming-uniform conv and linear weights drawn from ``generator``, zero biases."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d | nn.Linear):
+            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu", generator=generator)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return model
+
+
+def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
+                     batch: int, lr: float, weight_decay: float, label_smoothing: float,
+                     generator: torch.Generator,
+                     augment: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+    """AdamW with a one-cycle schedule to ``lr``; the order of batches comes from ``generator``.
+
+    Args:
+        x: (n, C, H, W) float inputs; y: (n,) int64 class indices.
+        epochs: passes over ``x`` (the last partial batch of each is left out).
+        augment: applied to each batch's inputs (may draw from ``generator``).
+    """
+    per_epoch = len(x) // batch
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr,
+                                                   total_steps=epochs * per_epoch)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    model.train()
+    for epoch in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        total, correct = 0.0, 0
+        for k in range(per_epoch):
+            idx = order[k * batch: (k + 1) * batch]
+            optimiser.zero_grad()
+            logits = model(x[idx] if augment is None else augment(x[idx]))
+            loss = loss_fn(logits, y[idx])
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += loss.item()
+            correct += int((logits.argmax(1) == y[idx]).sum())
+        print(f"  epoch {epoch + 1}/{epochs}: train loss {total / per_epoch:.4f}, "
+              f"train accuracy {correct / (per_epoch * batch):.4f}", flush=True)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, chunk: int) -> np.ndarray:
+    """Predicted class of each input, ``chunk`` inputs at a time."""
+    model.eval()
+    return np.concatenate([model(x[k: k + chunk]).argmax(1).numpy() for k in range(0, len(x), chunk)])
+
+
+def confusion_summary(predicted: np.ndarray, labels: np.ndarray, n_classes: int,
+                      top: int) -> dict[str, object]:
+    """Overall and per-class accuracy and the ``top`` largest confusions (true, predicted, count)."""
+    confusion = np.zeros((n_classes, n_classes), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
+    off = confusion - np.diag(confusion.diagonal())
+    worst = [(int(t), int(p), int(off[t, p])) for t, p in
+             zip(*np.unravel_index(np.argsort(off, axis=None)[::-1][:top], off.shape), strict=True)]
+    return {"accuracy": float((predicted == labels).mean()),
+            "per_class": [float(a) for a in per_class], "confusions": worst, "n": len(labels)}
+
+
+def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, held-out) indices of a real set: the real-data table's TRTR trains on the first, and
+    every tool scores the second. Stratified by class, seeded by a named stream, so every tool
+    splits alike."""
+    return stratified_split(labels, 0.5, rng=stream(0, 0, "real_data_table/split"))
