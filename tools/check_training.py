@@ -9,7 +9,10 @@ initialisation.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -81,6 +84,16 @@ def confusion_summary(predicted: np.ndarray, labels: np.ndarray, n_classes: int,
              zip(*np.unravel_index(np.argsort(off, axis=None)[::-1][:top], off.shape), strict=True)]
     return {"accuracy": float((predicted == labels).mean()),
             "per_class": [float(a) for a in per_class], "confusions": worst, "n": len(labels)}
+
+
+def finish_report(report: dict[str, object], started: float, json_path: Path | None) -> int:
+    """Add the wall time (s since ``started``, a ``time.perf_counter`` reading), print it, write
+    the report as JSON when asked; the tool's exit status."""
+    report["wall_s"] = time.perf_counter() - started
+    print(f"wall time {report['wall_s']:.1f} s")
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2))
+    return 0
 
 
 def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

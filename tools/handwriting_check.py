@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shlex
 import sys
 import time
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 import check_training  # noqa: E402
-from check_training import confusion_summary, init_weights, real_halves, train_classifier  # noqa: E402
+from check_training import confusion_summary, finish_report, init_weights, real_halves, train_classifier  # noqa: E402
 from mnist_protocol import mnist_normalize  # noqa: E402
 
 from renderer.classes import class_table  # noqa: E402
@@ -255,11 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MNIST not found in {args.mnist}: skipped")
     digits, digit_labels = load_sklearn_digits()
     report["sklearn_digits"] = score("sklearn load_digits", predict(model, digits), digit_labels)
-    report["wall_s"] = time.perf_counter() - started
-    print(f"wall time {report['wall_s']:.1f} s")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
-    return 0
+    return finish_report(report, started, args.json)
 
 
 if __name__ == "__main__":

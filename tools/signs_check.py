@@ -18,7 +18,6 @@ real images; ``--crop LO HI`` emulates a GTSRB-style crop-to-sign step (see
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 import check_training  # noqa: E402
-from check_training import confusion_summary, init_weights, train_classifier  # noqa: E402
+from check_training import confusion_summary, finish_report, init_weights, train_classifier  # noqa: E402
 
 from renderer.datasets.gtsrb import N_CLASSES, load_gtsrb  # noqa: E402
 from renderer.effects import apply_effect  # noqa: E402
@@ -282,11 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         wrong = np.nonzero(predicted != real_labels)[0]
         save_grid(real[wrong], args.errors, count=len(wrong), cols=16,
                   captions=[f"{real_labels[i]}>{predicted[i]}" for i in wrong])
-    report["wall_s"] = time.perf_counter() - started
-    print(f"wall time {report['wall_s']:.1f} s")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
-    return 0
+    return finish_report(report, started, args.json)
 
 
 if __name__ == "__main__":
