@@ -1,0 +1,115 @@
+"""``MeshData``: the read-only triangle mesh every mesh source produces.
+
+A mesh is centred on its bounding box, in metres, with smooth vertex normals split at sharp
+edges (so a cube's faces stay flat and a sphere stays round) and, for textured files, per-vertex
+UVs and the texture image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SHARP_EDGE_DEG = 35.0  # faces meeting at a larger angle get separate normals (a crease)
+STABLE_AREA = 0.1  # hull facets smaller than this fraction of the largest are not rest faces
+MAX_REST = 24
+
+
+@dataclass(frozen=True, eq=False)
+class MeshData:
+    """A triangle mesh (all arrays read-only).
+
+    Attributes:
+        vertices: (V, 3) float32 positions, metres.
+        faces: (F, 3) int32 vertex indices, counter-clockwise seen from outside.
+        normals: (V, 3) float32 unit vertex normals.
+        uv: (V, 2) float32 texture coordinates, or None.
+        texture: (h, w, 3) uint8 RGB texture, or None.
+        rest: (k, 3, 3) float64 rotations that lay the mesh on each of its stable faces, most
+            likely first; ``rest_p`` (k,) their probabilities.
+        key: identity of the mesh within the process (cache key of its ray-casting scene).
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    normals: np.ndarray
+    uv: np.ndarray | None
+    texture: np.ndarray | None
+    rest: np.ndarray
+    rest_p: np.ndarray
+    key: str
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """(2, 3) min and max corner, metres."""
+        return np.stack([self.vertices.min(0), self.vertices.max(0)]).astype(np.float64)
+
+    @property
+    def radius(self) -> float:
+        """Radius of the bounding sphere about the origin, metres."""
+        return float(np.sqrt((self.vertices.astype(np.float64) ** 2).sum(1).max()))
+
+    def corners(self) -> np.ndarray:
+        """(8, 3) corners of the bounding box, in the order x-major binary (000, 001, ... 111)."""
+        lo, hi = self.bounds
+        idx = (np.arange(8)[:, None] >> np.array([2, 1, 0])) & 1
+        return np.where(idx == 1, hi, lo)
+
+
+def freeze_mesh(mesh: MeshData) -> MeshData:
+    """Make every array of ``mesh`` read-only (meshes are cached and shared)."""
+    for array in (mesh.vertices, mesh.faces, mesh.normals, mesh.uv, mesh.texture, mesh.rest,
+                  mesh.rest_p):
+        if array is not None:
+            array.setflags(write=False)
+    return mesh
+
+
+def from_trimesh(tm: object, key: str, *, centre: bool = True, normals: np.ndarray | None = None,
+                 uv: np.ndarray | None = None, texture: np.ndarray | None = None) -> MeshData:
+    """Build ``MeshData`` from a ``trimesh.Trimesh``: centred, creased normals, stable poses."""
+    import trimesh
+
+    assert isinstance(tm, trimesh.Trimesh)
+    if centre:
+        tm = tm.copy()
+        tm.apply_translation(-tm.bounds.mean(0))
+    if normals is None:
+        smooth = trimesh.graph.smooth_shade(tm, angle=np.radians(SHARP_EDGE_DEG))
+        if uv is None or len(smooth.vertices) == len(tm.vertices):
+            tm = smooth
+        normals = np.asarray(tm.vertex_normals, np.float32)
+    rest, rest_p = stable_rotations(tm)
+    return freeze_mesh(MeshData(
+        vertices=np.ascontiguousarray(tm.vertices, np.float32),
+        faces=np.ascontiguousarray(tm.faces, np.int32),
+        normals=np.ascontiguousarray(normals, np.float32),
+        uv=None if uv is None else np.ascontiguousarray(uv, np.float32),
+        texture=texture, rest=rest, rest_p=rest_p, key=key))
+
+
+def stable_rotations(tm: object) -> tuple[np.ndarray, np.ndarray]:
+    """Rotations laying ``tm`` on its stable faces (of its convex hull), with probabilities."""
+    hull = tm.convex_hull  # type: ignore[attr-defined]
+    normals = np.asarray(hull.facets_normal if len(hull.facets) else hull.face_normals)
+    areas = np.asarray(hull.facets_area if len(hull.facets) else hull.area_faces)
+    # Large flat facets are where a dropped object settles; the bevels of rounded edges balance
+    # only unstably. Area weights are a simple, deterministic stand-in for drop probabilities.
+    order = np.argsort(-areas, kind="stable")
+    order = order[areas[order] >= STABLE_AREA * areas[order[0]]][:MAX_REST]
+    rotations = np.stack([rotation_to_down(normals[i]) for i in order])
+    p = areas[order] / areas[order].sum()
+    return rotations, p
+
+
+def rotation_to_down(normal: np.ndarray) -> np.ndarray:
+    """Rotation turning unit ``normal`` to -z (the smallest such rotation)."""
+    a = np.asarray(normal, float) / np.linalg.norm(normal)
+    b = np.array([0.0, 0.0, -1.0])
+    v = np.cross(a, b)
+    c = float(a @ b)
+    if c < -1 + 1e-9:  # facing up: turn half a turn about x
+        return np.diag([1.0, -1.0, -1.0])
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx / (1 + c)
