@@ -93,7 +93,10 @@ def pose_objects(objects: list[tuple[int, ObjectPlan]], camera: dict[str, Any],
     return posed
 
 
-def _box(p: Posed, k: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
+def _footprint(p: Posed, k: np.ndarray, width: int, height: int
+               ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+    """The object's projected box (x0, y0, x1, y1) and, in it, the pixels whose centre rays can
+    meet it: inside the projected convex hull, grown by a pixel so the test stays conservative."""
     hull = (p.mesh.hull * p.scale) @ p.rot.T + p.trans
     if (hull[:, 2] <= NEAR).any():
         return None
@@ -105,17 +108,23 @@ def _box(p: Posed, k: np.ndarray, width: int, height: int) -> tuple[int, int, in
     x1, y1 = min(x1, 2 * width), min(y1, 2 * height)
     if x1 <= max(x0, 0) or y1 <= max(y0, 0) or x0 >= width or y0 >= height:
         return None
-    return x0, y0, x1, y1
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    # OpenCV puts pixel centres on integers; ours are at +0.5
+    outline = cv2.convexHull(((uv - (x0 + 0.5, y0 + 0.5)) * 16).round().astype(np.int32))
+    cv2.fillConvexPoly(mask, outline, 1, cv2.LINE_8, 4)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    return (x0, y0, x1, y1), np.flatnonzero(mask)
 
 
-def _primary(p: Posed, k: np.ndarray, box: tuple[int, int, int, int]) -> _Cast:
+def _primary(p: Posed, k: np.ndarray, box: tuple[int, int, int, int], candidates: np.ndarray
+             ) -> _Cast:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    ys, xs = np.divmod(np.arange(w * h), w)
+    ys, xs = np.divmod(candidates, w)
     dirs = pixel_rays(k, xs + (x0 + 0.5), ys + (y0 + 0.5))
     o, d = p.to_object(np.zeros((1, 3)), dirs)
     hits = cast(p.mesh, np.broadcast_to(o, d.shape), d)
-    return _Cast(x0, y0, w, h, np.flatnonzero(hits.hit), hits)
+    return _Cast(x0, y0, w, h, candidates[hits.hit], hits)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -172,9 +181,9 @@ def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int
     scene = pose_objects(objects, camera, ctx)
     casts: dict[int, _Cast] = {}
     for p in scene:
-        box = _box(p, k, width, height)
-        if box is not None:
-            casts[p.object_id] = _primary(p, k, box)
+        found = _footprint(p, k, width, height)
+        if found is not None:
+            casts[p.object_id] = _primary(p, k, *found)
     drawn = [p for p in scene if p.object_id in casts]
 
     depth = np.zeros((height, width), np.float32)
