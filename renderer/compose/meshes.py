@@ -234,7 +234,7 @@ def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int
 
 def _edges(id_map: np.ndarray, mesh_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """(ys, xs) of pixels on an ownership edge that touches a mesh (both sides of it)."""
-    lut = np.zeros(int(id_map.max()) + 1, bool)
+    lut = np.zeros(max(int(id_map.max()), *mesh_ids) + 1, bool)
     lut[mesh_ids] = True
     is_mesh = lut[id_map]
     edge = np.zeros(id_map.shape, bool)
@@ -283,7 +283,7 @@ def _antialias(frame: np.ndarray, background: np.ndarray, id_map: np.ndarray,
         face[idx], bary[idx] = hits.face[closer], hits.bary[closer]
     # a sub-sample owned by its pixel's owner takes the pixel's colour: only sub-samples that
     # see another object than the pixel centre does need shading
-    index_of = np.full(int(id_map.max()) + 1, -1, np.int32)
+    index_of = np.full(max(int(id_map.max()), *(p.object_id for p in drawn)) + 1, -1, np.int32)
     index_of[[p.object_id for p in drawn]] = np.arange(len(drawn), dtype=np.int32)
     centre = np.tile(index_of[id_map[ys, xs]], m)
     colour = np.where((owner == centre)[:, None] & (owner >= 0)[:, None],
