@@ -16,10 +16,10 @@ from pycocotools import mask as mask_utils
 pytest.importorskip("trimesh")
 pytest.importorskip("embreex")
 
-from renderer.mesh.sources import mesh_of  # noqa: E402
-from renderer.plan import plan_from_dict, sample_plan  # noqa: E402
-from renderer.render import render_plan, render_sample  # noqa: E402
-from renderer.writers.depth import read_depth_png  # noqa: E402
+from renderer.mesh.sources import mesh_of
+from renderer.plan import plan_from_dict, sample_plan
+from renderer.render import render_plan, render_sample
+from renderer.writers.depth import read_depth_png
 
 CAMERA = {"fov": 50, "elevation": 55, "azimuth": 30, "distance": 0.6}
 
