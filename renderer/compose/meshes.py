@@ -29,6 +29,7 @@ NEAR = 1e-3  # metres: objects closer to the camera than this are not drawn
 # Edge pixels average their centre ray with two more on the other diagonal: three samples (four
 # coverage levels) at half the rays of a 2x2 grid.
 _SUB = ((0.25, -0.25), (-0.25, 0.25))
+_NEIGHBOURS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1), (1, 1), (-1, -1))
 _SHADOW_BIAS = 1e-3  # fraction of the object size a shadow ray starts above its surface
 
 
@@ -47,15 +48,6 @@ class Posed:
         """Camera-frame rays in mesh units (same ray parameter)."""
         inv = self.rot.T / self.scale
         return ((origins - self.trans) @ inv.T).astype(np.float32), (directions @ inv.T).astype(np.float32)
-
-    def sphere_hit(self, origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
-        """(n,) bool: rays from ``origins`` along one unit ``direction`` that may meet the
-        object (they pass its bounding sphere ahead of their origin)."""
-        r = np.float32(self.mesh.radius * self.scale)
-        oc = origins - self.trans.astype(np.float32)
-        along = oc @ direction.astype(np.float32)
-        across = np.einsum("ij,ij->i", oc, oc) - along * along
-        return (across <= r * r) & (along < r)
 
 
 @dataclass
@@ -96,13 +88,19 @@ def pose_objects(objects: list[tuple[int, ObjectPlan]], camera: dict[str, Any],
 def _footprint(p: Posed, k: np.ndarray, width: int, height: int
                ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
     """The object's projected box (x0, y0, x1, y1) and, in it, the pixels whose centre rays can
-    meet it: inside the projected convex hull, grown by a pixel so the test stays conservative."""
-    hull = (p.mesh.hull * p.scale) @ p.rot.T + p.trans
-    if (hull[:, 2] <= NEAR).any():
+    meet it: inside the projected hull of its outline points, grown by their slack and a pixel
+    so the test stays conservative."""
+    points, slack = p.mesh.outline_points
+    cam = (points * np.float32(p.scale)) @ p.rot.T.astype(np.float32) + p.trans.astype(np.float32)
+    slack *= p.scale
+    if (cam[:, 2] <= NEAR + slack).any():
         return None
-    uv = project(k, hull)
-    x0, y0 = np.floor(uv.min(0)).astype(int)
-    x1, y1 = np.ceil(uv.max(0)).astype(int)
+    uv = project(k, cam)
+    # a point moved by ``slack`` moves in the image by at most slack * f / z * (1 + |x/z|, |y/z|)
+    spread = 1 + float(np.abs(cam[:, :2] / cam[:, 2:3]).max())
+    grow = int(np.ceil(slack * max(k[0, 0], k[1, 1]) * spread / (cam[:, 2].min() - slack))) + 1
+    x0, y0 = np.floor(uv.min(0)).astype(int) - grow
+    x1, y1 = np.ceil(uv.max(0)).astype(int) + grow
     # the part far outside the canvas only matters for the amodal area: cap its cost
     x0, y0 = max(x0, -width), max(y0, -height)
     x1, y1 = min(x1, 2 * width), min(y1, 2 * height)
@@ -112,7 +110,7 @@ def _footprint(p: Posed, k: np.ndarray, width: int, height: int
     # OpenCV puts pixel centres on integers; ours are at +0.5
     outline = cv2.convexHull(((uv - (x0 + 0.5, y0 + 0.5)) * 16).round().astype(np.int32))
     cv2.fillConvexPoly(mask, outline, 1, cv2.LINE_8, 4)
-    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
     return (x0, y0, x1, y1), np.flatnonzero(mask)
 
 
@@ -138,7 +136,7 @@ def _surface(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray
     """Camera-frame points, unit normals, mesh-frame points and pixel footprints of hits."""
     pts = dirs * hits.t[:, None]
     rot = p.rot.astype(np.float32)
-    corner_normals = p.mesh.normals[p.mesh.faces[hits.face]]  # (n, 3 vertices, 3)
+    corner_normals = p.mesh.corner_normals[hits.face]  # (n, 3 vertices, 3)
     nrm = _unit(np.einsum("nvj,nv->nj", corner_normals, hits.bary) @ rot.T)
     # shading normals may face away at silhouettes: keep them on the camera's side
     facing = np.einsum("ij,ij->i", nrm, dirs)
@@ -289,8 +287,19 @@ def _antialias(frame: np.ndarray, background: np.ndarray, id_map: np.ndarray,
     colour = np.where((owner == centre)[:, None] & (owner >= 0)[:, None],
                       np.tile(frame[ys, xs], (m, 1)), background[py - uy0, px - ux0]
                       ).astype(np.float32)
+    # A sub-sample seeing another object than its pixel's centre takes that object's colour at
+    # the neighbouring pixel it owns (edges run between neighbours); shade it only if none does.
+    height, width = id_map.shape
+    pending = np.ones(n * m, bool)
+    ids = np.array([p.object_id for p in drawn], np.int32)
+    for dx, dy in _NEIGHBOURS:
+        nx, ny = np.clip(px + dx, 0, width - 1), np.clip(py + dy, 0, height - 1)
+        take = pending & (owner >= 0) & (owner != centre)
+        take[take] = id_map[ny[take], nx[take]] == ids[owner[take]]
+        colour[take] = frame[ny[take], nx[take]]
+        pending &= ~take
     for j, p in enumerate(drawn):
-        idx = np.flatnonzero((owner == j) & (centre != j))
+        idx = np.flatnonzero((owner == j) & (centre != j) & pending)
         if len(idx):
             sub = Hits(np.ones(len(idx), bool), best[idx], face[idx], bary[idx])
             colour[idx] = _colour(p, sub, dirs[idx], k, light_cam, strength, shadows, drawn)[0]
