@@ -57,9 +57,11 @@ def cast(mesh: MeshData, origins: np.ndarray, directions: np.ndarray) -> Hits:
     out = scene(mesh).run(np.ascontiguousarray(origins, np.float32),  # type: ignore[attr-defined]
                           np.ascontiguousarray(directions, np.float32), output=1)
     hit = out["geomID"] >= 0
-    u, v = out["u"][hit], out["v"][hit]
-    bary = np.stack([1 - u - v, u, v], axis=1).astype(np.float32)
-    return Hits(hit, out["tfar"][hit], out["primID"][hit], bary)
+    rows = np.flatnonzero(hit)
+    u, v = np.take(out["u"], rows), np.take(out["v"], rows)
+    bary = np.empty((len(rows), 3), np.float32)
+    bary[:, 0], bary[:, 1], bary[:, 2] = 1 - u - v, u, v
+    return Hits(hit, np.take(out["tfar"], rows), np.take(out["primID"], rows), bary)
 
 
 def occluded(mesh: MeshData, origins: np.ndarray, directions: np.ndarray) -> np.ndarray:
