@@ -22,6 +22,7 @@ from renderer.mesh.material import base_color
 from renderer.mesh.raycast import Hits, cast
 from renderer.mesh.shading import key_light, shade
 from renderer.mesh.sources import mesh_of
+from renderer.mesh.vec import dot, unit
 from renderer.plan import ObjectPlan
 from renderer.resources import SceneContext
 
@@ -125,26 +126,20 @@ def _primary(p: Posed, k: np.ndarray, box: tuple[int, int, int, int], candidates
     return _Cast(x0, y0, w, h, candidates[hits.hit], hits)
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    """Rows of ``v`` scaled to unit length, in place (float32)."""
-    v *= (1 / np.sqrt(np.maximum(np.einsum("ij,ij->i", v, v), 1e-18)))[:, None]
-    return v
-
-
 def _surface(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Camera-frame points, unit normals, mesh-frame points and pixel footprints of hits."""
     pts = dirs * hits.t[:, None]
     rot = p.rot.astype(np.float32)
     corner_normals = np.take(p.mesh.corner_normals, hits.face, axis=0)  # (n, 3 vertices, 3)
-    nrm = _unit(np.einsum("nvj,nv->nj", corner_normals, hits.bary) @ rot.T)
+    nrm = unit(np.einsum("nvj,nv->nj", corner_normals, hits.bary) @ rot.T)
     # shading normals may face away at silhouettes: keep them on the camera's side
-    facing = np.einsum("ij,ij->i", nrm, dirs)
+    facing = dot(nrm, dirs)
     away = np.flatnonzero(facing > 0)
     if len(away):
         d = dirs[away]
-        nrm[away] -= (facing[away] / np.einsum("ij,ij->i", d, d))[:, None] * d
-        nrm[away] = _unit(nrm[away])
+        nrm[away] -= (facing[away] / dot(d, d))[:, None] * d
+        nrm[away] = unit(nrm[away])
     local = (pts - p.trans.astype(np.float32)) @ (rot / np.float32(p.scale))
     pixel = hits.t * np.float32(1 / (k[0, 0] * p.scale))
     return pts, nrm, local, pixel
@@ -155,7 +150,7 @@ def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np
     """uint8 colours and camera-frame normals of one object's hits."""
     pts, nrm, local, pixel = _surface(p, hits, dirs, k)
     base = base_color(p.plan.asset, p.mesh, local, hits.face, hits.bary, pixel)
-    view = _unit(-dirs)
+    view = unit(-dirs)
     lit = np.ones(len(pts), np.float32)
     if shadows:
         # points facing away from the light are dark already, and a convex body shadows only

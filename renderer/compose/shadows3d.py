@@ -15,6 +15,7 @@ import numpy as np
 
 from renderer.mesh.camera import pixel_rays, project
 from renderer.mesh.raycast import occluded
+from renderer.mesh.vec import dot
 
 if TYPE_CHECKING:
     from renderer.compose.meshes import Posed
@@ -54,8 +55,8 @@ def occlusion(origins: np.ndarray, light: np.ndarray, scene: list[Posed]) -> np.
     centres = np.array([q.trans for q in scene], np.float32)
     radii = np.array([q.mesh.radius * q.scale for q in scene], np.float32)
     along = (origins @ light32)[:, None] - (centres @ light32)[None, :]
-    across = (np.einsum("ij,ij->i", origins, origins)[:, None] - 2 * (origins @ centres.T)
-              + np.einsum("ij,ij->i", centres, centres)[None, :] - along * along)
+    across = (dot(origins, origins)[:, None] - 2 * (origins @ centres.T)
+              + dot(centres, centres)[None, :] - along * along)
     maybe_all = (across <= radii * radii) & (along < radii)
     dirs = np.broadcast_to(light32, origins.shape)
     for j, q in enumerate(scene):
