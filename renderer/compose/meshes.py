@@ -47,8 +47,10 @@ class Posed:
 
     def to_object(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Camera-frame rays in mesh units (same ray parameter)."""
-        inv = self.rot.T / self.scale
-        return ((origins - self.trans) @ inv.T).astype(np.float32), (directions @ inv.T).astype(np.float32)
+        # Embree works in float32 anyway: transform in float32 and skip float64 temporaries
+        to_mesh = (self.rot / np.float32(self.scale)).astype(np.float32)  # row vectors @ R / s
+        return ((origins - self.trans.astype(np.float32)) @ to_mesh,
+                np.asarray(directions, np.float32) @ to_mesh)
 
 
 @dataclass
@@ -157,7 +159,8 @@ def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np
         # its own far side: neither needs shadow rays
         facing = np.flatnonzero(nrm @ light_cam > 0)
         others = [q for q in scene if q is not p or not p.mesh.convex]
-        origins = pts[facing] + nrm[facing] * np.float32(_SHADOW_BIAS * p.scale + 1e-6)
+        origins = (np.take(pts, facing, axis=0)
+                   + np.take(nrm, facing, axis=0) * np.float32(_SHADOW_BIAS * p.scale + 1e-6))
         lit[facing] = 1 - occlusion(origins, light_cam, others)
     return shade(base, nrm, view, light_cam, strength, lit,
                  p.plan.asset["material"]), nrm

@@ -63,7 +63,7 @@ def occlusion(origins: np.ndarray, light: np.ndarray, scene: list[Posed]) -> np.
         maybe = np.flatnonzero(maybe_all[:, j])
         if not len(maybe):
             continue
-        o, d = q.to_object(origins[maybe], dirs[maybe])
+        o, d = q.to_object(np.take(origins, maybe, axis=0), dirs[:len(maybe)])
         blocked = maybe[occluded(q.mesh, o, d)]
         strength = np.float32(1 - 0.6 * q.plan.asset["material"]["translucency"])
         cover[blocked] = np.maximum(cover[blocked], strength)
