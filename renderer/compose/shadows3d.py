@@ -1,7 +1,7 @@
 """Shadows that meshes cast on the ground (the world plane z = 0, seen as the background).
 
 Shadow rays start on the ground under each pixel near an object's shadow and go towards the
-light; they are cast on a grid of every third pixel (a soft shadow has no finer detail), then
+light; they are cast on a grid of every fourth pixel (a soft shadow has no finer detail), then
 upsampled and blurred by the light's ``shadow_blur`` before darkening the frame by its
 ``shadow_opacity``.
 """
@@ -20,7 +20,7 @@ from renderer.mesh.vec import dot
 if TYPE_CHECKING:
     from renderer.compose.meshes import Posed
 
-_STEP = 3
+_STEP = 4
 
 
 def _region(p: Posed, k: np.ndarray, normal: np.ndarray, offset: float, light: np.ndarray,
