@@ -103,9 +103,11 @@ def ground_shadow(frame: np.ndarray, id_map: np.ndarray, scene: list[Posed], k: 
         coarse = cv2.GaussianBlur(coarse, (0, 0), sigma / _STEP)
     gh, gw = coarse.shape
     full = cv2.resize(coarse, (gw * _STEP, gh * _STEP), interpolation=cv2.INTER_LINEAR)
-    keep = 1 - np.float32(directional["shadow_opacity"]) * np.clip(full[:y1 - y0, :x1 - x0], 0, 1)
+    # light kept as uint8 (255 = all): a uint8 multiply with scale is 2x the float one
+    keep = cv2.convertScaleAbs(full[:y1 - y0, :x1 - x0],
+                               alpha=-255 * float(directional["shadow_opacity"]), beta=255)
     roi = frame[y0:y1, x0:x1]
-    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), dtype=cv2.CV_8U)
+    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), scale=1 / 255)
 
 
 def _cover(cx0: int, cy0: int, cx1: int, cy1: int, origin: tuple[int, int], k: np.ndarray,

@@ -93,7 +93,8 @@ def sample_mesh_pose(params: MeshPose, *, rng: np.random.Generator, camera: dict
         down_normals = np.einsum("kji,j->ki", mesh.rest, [0.0, 0.0, -1.0])  # rest face normals
         lands = int(np.argmin((down_normals @ rotation.T)[:, 2]))
         rotation = _axis_rotation(2, float(rng.uniform(0, 360))) @ mesh.rest[lands]
-        lowest = float(((mesh.hull.astype(float) * size) @ rotation.T)[:, 2].min())
+        # height of the lowest hull vertex: one matrix-vector product with the rotation's z row
+        lowest = float((mesh.hull @ rotation[2].astype(np.float32)).min()) * size
         position = np.array([position[0], position[1], -lowest])
     pose: dict[str, Any] = {"R": rotation.tolist(), "t": position.tolist()}
     if dice:
