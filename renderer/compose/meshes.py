@@ -147,6 +147,16 @@ def _surface(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray
     return pts, nrm, local, pixel
 
 
+def _may_shadow(q: Posed, p: Posed, light: np.ndarray) -> bool:
+    """Whether ``q`` can shadow any point of ``p``: its bounding sphere meets the cylinder that
+    ``p``'s bounding sphere sweeps towards the light."""
+    offset = q.trans - p.trans
+    along = float(offset @ light)
+    across = float(np.sqrt(max(offset @ offset - along * along, 0.0)))
+    reach = q.mesh.radius * q.scale + p.mesh.radius * p.scale
+    return across < reach and along > -reach
+
+
 def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np.ndarray,
             strength: float, shadows: bool, scene: list[Posed]) -> tuple[np.ndarray, np.ndarray]:
     """uint8 colours and camera-frame normals of one object's hits."""
@@ -154,11 +164,12 @@ def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np
     base = base_color(p.plan.asset, p.mesh, local, hits.face, hits.bary, pixel)
     view = unit(-dirs)
     lit = np.ones(len(pts), np.float32)
-    if shadows:
+    others = [q for q in scene if (q is p and not p.mesh.convex)
+              or (q is not p and _may_shadow(q, p, light_cam))]
+    if shadows and others:
         # points facing away from the light are dark already, and a convex body shadows only
         # its own far side: neither needs shadow rays
         facing = np.flatnonzero(nrm @ light_cam > 0)
-        others = [q for q in scene if q is not p or not p.mesh.convex]
         origins = (np.take(pts, facing, axis=0)
                    + np.take(nrm, facing, axis=0) * np.float32(_SHADOW_BIAS * p.scale + 1e-6))
         lit[facing] = 1 - occlusion(origins, light_cam, others)
