@@ -14,55 +14,18 @@ from typing import Any
 import cv2
 import numpy as np
 
+from renderer.compose.mesh_edges import antialias
+from renderer.compose.mesh_surface import Posed, PrimaryHits, shade_hits
 from renderer.compose.paste import PastedObject
-from renderer.compose.shadows3d import ground_shadow, occlusion
+from renderer.compose.shadows3d import ground_shadow
 from renderer.mesh.camera import camera_arrays, pixel_rays, project
-from renderer.mesh.data import MeshData
-from renderer.mesh.material import base_color
 from renderer.mesh.raycast import Hits, cast
-from renderer.mesh.shading import key_light, shade
+from renderer.mesh.shading import key_light
 from renderer.mesh.sources import mesh_of
-from renderer.mesh.vec import dot, unit
 from renderer.plan import ObjectPlan
 from renderer.resources import SceneContext
 
 NEAR = 1e-3  # metres: objects closer to the camera than this are not drawn
-# Edge pixels average their centre ray with two more on the other diagonal: three samples (four
-# coverage levels) at half the rays of a 2x2 grid.
-_SUB = ((0.25, -0.25), (-0.25, 0.25))
-_NEIGHBOURS = ((1, 0), (-1, 0), (0, 1), (0, -1))
-_SHADOW_BIAS = 1e-3  # fraction of the object size a shadow ray starts above its surface
-
-
-@dataclass(frozen=True)
-class Posed:
-    """A mesh object in the camera frame: x_cam = rot @ (scale * x_mesh) + trans."""
-
-    object_id: int
-    plan: ObjectPlan
-    mesh: MeshData
-    rot: np.ndarray
-    trans: np.ndarray
-    scale: float
-
-    def to_object(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Camera-frame rays in mesh units (same ray parameter)."""
-        # Embree works in float32 anyway: transform in float32 and skip float64 temporaries
-        to_mesh = (self.rot / np.float32(self.scale)).astype(np.float32)  # row vectors @ R / s
-        return ((origins - self.trans.astype(np.float32)) @ to_mesh,
-                np.asarray(directions, np.float32) @ to_mesh)
-
-
-@dataclass
-class _Cast:
-    """Primary hits of one object inside its projected box."""
-
-    x0: int
-    y0: int
-    w: int
-    h: int
-    pix: np.ndarray  # (m,) flat indices into the box of the hit pixels
-    hits: Hits
 
 
 @dataclass(frozen=True)
@@ -118,63 +81,14 @@ def _footprint(p: Posed, k: np.ndarray, width: int, height: int
 
 
 def _primary(p: Posed, k: np.ndarray, box: tuple[int, int, int, int], candidates: np.ndarray
-             ) -> _Cast:
+             ) -> PrimaryHits:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     ys, xs = np.divmod(candidates, w)
     dirs = pixel_rays(k, xs + (x0 + 0.5), ys + (y0 + 0.5))
     o, d = p.to_object(np.zeros((1, 3)), dirs)
     hits = cast(p.mesh, np.broadcast_to(o, d.shape), d)
-    return _Cast(x0, y0, w, h, candidates[hits.hit], hits)
-
-
-def _surface(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Camera-frame points, unit normals, mesh-frame points and pixel footprints of hits."""
-    pts = dirs * hits.t[:, None]
-    rot = p.rot.astype(np.float32)
-    corner_normals = np.take(p.mesh.corner_normals, hits.face, axis=0)  # (n, 3 vertices, 3)
-    nrm = unit(np.einsum("nvj,nv->nj", corner_normals, hits.bary) @ rot.T)
-    # shading normals may face away at silhouettes: keep them on the camera's side
-    facing = dot(nrm, dirs)
-    away = np.flatnonzero(facing > 0)
-    if len(away):
-        d = dirs[away]
-        nrm[away] -= (facing[away] / dot(d, d))[:, None] * d
-        nrm[away] = unit(nrm[away])
-    local = (pts - p.trans.astype(np.float32)) @ (rot / np.float32(p.scale))
-    pixel = hits.t * np.float32(1 / (k[0, 0] * p.scale))
-    return pts, nrm, local, pixel
-
-
-def _may_shadow(q: Posed, p: Posed, light: np.ndarray) -> bool:
-    """Whether ``q`` can shadow any point of ``p``: its bounding sphere meets the cylinder that
-    ``p``'s bounding sphere sweeps towards the light."""
-    offset = q.trans - p.trans
-    along = float(offset @ light)
-    across = float(np.sqrt(max(offset @ offset - along * along, 0.0)))
-    reach = q.mesh.radius * q.scale + p.mesh.radius * p.scale
-    return across < reach and along > -reach
-
-
-def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np.ndarray,
-            strength: float, shadows: bool, scene: list[Posed]) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 colours and camera-frame normals of one object's hits."""
-    pts, nrm, local, pixel = _surface(p, hits, dirs, k)
-    base = base_color(p.plan.asset, p.mesh, local, hits.face, hits.bary, pixel)
-    view = unit(-dirs)
-    lit = np.ones(len(pts), np.float32)
-    others = [q for q in scene if (q is p and not p.mesh.convex)
-              or (q is not p and _may_shadow(q, p, light_cam))]
-    if shadows and others:
-        # points facing away from the light are dark already, and a convex body shadows only
-        # its own far side: neither needs shadow rays
-        facing = np.flatnonzero(nrm @ light_cam > 0)
-        origins = (np.take(pts, facing, axis=0)
-                   + np.take(nrm, facing, axis=0) * np.float32(_SHADOW_BIAS * p.scale + 1e-6))
-        lit[facing] = 1 - occlusion(origins, light_cam, others)
-    return shade(base, nrm, view, light_cam, strength, lit,
-                 p.plan.asset["material"]), nrm
+    return PrimaryHits(x0, y0, w, h, candidates[hits.hit], hits)
 
 
 def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int, ObjectPlan]],
@@ -186,7 +100,7 @@ def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int
     light_world, strength, shadows = key_light(lighting)
     light_cam = (r_cw @ light_world).astype(np.float32)
     scene = pose_objects(objects, camera, ctx)
-    casts: dict[int, _Cast] = {}
+    casts: dict[int, PrimaryHits] = {}
     for p in scene:
         found = _footprint(p, k, width, height)
         if found is not None:
@@ -230,12 +144,12 @@ def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int
         sel = Hits(np.ones(len(rows), bool), np.take(c.hits.t, rows), np.take(c.hits.face, rows),
                    np.take(c.hits.bary, rows, axis=0))
         dirs = pixel_rays(k, xs + 0.5, ys + 0.5)
-        rgb, nrm = _colour(p, sel, dirs, k, light_cam, strength, shadows, drawn)
+        rgb, nrm = shade_hits(p, sel, dirs, k, light_cam, strength, shadows, drawn)
         frame.reshape(-1, 3)[flat] = rgb
         normals.reshape(-1, 3)[flat] = nrm
 
     region = (ux0, uy0, ux1, uy1)
-    _antialias(frame, background, id_map, region, drawn, casts, k, light_cam, strength, shadows)
+    antialias(frame, background, id_map, region, drawn, casts, k, light_cam, strength, shadows)
     geometry = {p.object_id: _geometry(p, casts[p.object_id], k, zbuf, region, width, height)
                 for p in drawn}
     zbuf[~np.isfinite(zbuf)] = 0
@@ -243,91 +157,7 @@ def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int
     return MeshRender(depth, normals, geometry)
 
 
-def _edges(id_map: np.ndarray, boxes: list[tuple[int, int, int, int, int]]) -> np.ndarray:
-    """Flat indices of pixels on an ownership edge of a mesh (both sides of it), looked for only
-    in each mesh's box (x0, y0, x1, y1, id), grown by a pixel."""
-    height, width = id_map.shape
-    found = []
-    for bx0, by0, bx1, by1, object_id in boxes:
-        x0, y0 = max(bx0 - 1, 0), max(by0 - 1, 0)
-        x1, y1 = min(bx1 + 1, width), min(by1 + 1, height)
-        sub = id_map[y0:y1, x0:x1]
-        mine = sub == object_id
-        edge = np.zeros(sub.shape, bool)
-        dx = (sub[:, 1:] != sub[:, :-1]) & (mine[:, 1:] | mine[:, :-1])
-        dy = (sub[1:] != sub[:-1]) & (mine[1:] | mine[:-1])
-        edge[:, 1:] |= dx
-        edge[:, :-1] |= dx
-        edge[1:] |= dy
-        edge[:-1] |= dy
-        ys, xs = np.nonzero(edge)
-        found.append((ys + y0) * width + xs + x0)
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
-
-
-def _antialias(frame: np.ndarray, background: np.ndarray, id_map: np.ndarray,
-               region: tuple[int, int, int, int], drawn: list[Posed], casts: dict[int, _Cast],
-               k: np.ndarray, light_cam: np.ndarray, strength: float, shadows: bool) -> None:
-    """Replace colours at ownership edges touching a mesh by the mean of sub-pixel rays.
-
-    ``background`` is the frame in ``region`` (x0, y0, x1, y1) before the meshes were drawn.
-    """
-    ux0, uy0 = region[:2]
-    boxes = [(c.x0, c.y0, c.x0 + c.w, c.y0 + c.h, oid) for oid, c in casts.items()]
-    ys, xs = np.divmod(_edges(id_map, boxes), id_map.shape[1])
-    if not len(xs):
-        return
-    n, m = len(xs), len(_SUB)
-    # all sub-pixel rays of all edge pixels at once: row s * n + i is sub-sample s of pixel i
-    sx = np.concatenate([xs + 0.5 + ox for ox, _ in _SUB])
-    sy = np.concatenate([ys + 0.5 + oy for _, oy in _SUB])
-    px, py = np.tile(xs, m), np.tile(ys, m)
-    dirs = pixel_rays(k, sx, sy)
-    best = np.full(n * m, np.inf, np.float32)
-    owner = np.full(n * m, -1, np.int32)
-    face = np.zeros(n * m, np.int32)
-    bary = np.zeros((n * m, 3), np.float32)
-    for j, p in enumerate(drawn):
-        c = casts[p.object_id]
-        near = np.flatnonzero((px >= c.x0) & (px < c.x0 + c.w) & (py >= c.y0) & (py < c.y0 + c.h))
-        if not len(near):
-            continue
-        o, d = p.to_object(np.zeros((1, 3)), dirs[near])
-        hits = cast(p.mesh, np.broadcast_to(o, d.shape), d)
-        idx = near[hits.hit]
-        closer = hits.t < best[idx]
-        idx = idx[closer]
-        best[idx], owner[idx] = hits.t[closer], j
-        face[idx], bary[idx] = hits.face[closer], hits.bary[closer]
-    # a sub-sample owned by its pixel's owner takes the pixel's colour: only sub-samples that
-    # see another object than the pixel centre does need shading
-    index_of = np.full(max(int(id_map.max()), *(p.object_id for p in drawn)) + 1, -1, np.int32)
-    index_of[[p.object_id for p in drawn]] = np.arange(len(drawn), dtype=np.int32)
-    centre = np.tile(index_of[id_map[ys, xs]], m)
-    colour = np.where((owner == centre)[:, None] & (owner >= 0)[:, None],
-                      np.tile(frame[ys, xs], (m, 1)), background[py - uy0, px - ux0]
-                      ).astype(np.float32)
-    # A sub-sample seeing another object than its pixel's centre takes that object's colour at
-    # the neighbouring pixel it owns (edges run between neighbours); shade it only if none does.
-    height, width = id_map.shape
-    pending = np.ones(n * m, bool)
-    ids = np.array([p.object_id for p in drawn], np.int32)
-    for dx, dy in _NEIGHBOURS:
-        nx, ny = np.clip(px + dx, 0, width - 1), np.clip(py + dy, 0, height - 1)
-        take = pending & (owner >= 0) & (owner != centre)
-        take[take] = id_map[ny[take], nx[take]] == ids[owner[take]]
-        colour[take] = frame[ny[take], nx[take]]
-        pending &= ~take
-    for j, p in enumerate(drawn):
-        idx = np.flatnonzero((owner == j) & (centre != j) & pending)
-        if len(idx):
-            sub = Hits(np.ones(len(idx), bool), best[idx], face[idx], bary[idx])
-            colour[idx] = _colour(p, sub, dirs[idx], k, light_cam, strength, shadows, drawn)[0]
-    mean = (colour.reshape(m, n, 3).sum(0) + frame[ys, xs]) / (m + 1)
-    frame[ys, xs] = np.clip(mean + 0.5, 0, 255).astype(np.uint8)
-
-
-def _geometry(p: Posed, c: _Cast, k: np.ndarray, zbuf: np.ndarray,
+def _geometry(p: Posed, c: PrimaryHits, k: np.ndarray, zbuf: np.ndarray,
               region: tuple[int, int, int, int], width: int, height: int) -> PastedObject:
     """Amodal mask and box, keypoints (centroid, then the 8 box corners) with visibility, pose."""
     ux0, uy0, ux1, uy1 = region

@@ -18,7 +18,7 @@ from renderer.mesh.raycast import occluded
 from renderer.mesh.vec import dot
 
 if TYPE_CHECKING:
-    from renderer.compose.meshes import Posed
+    from renderer.compose.mesh_surface import Posed
 
 _STEP = 4
 
