@@ -116,7 +116,15 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
     placer = _Placer(width, height)
     objects: list[ObjectPlan] = []
     dropped = 0
+    extra: dict[str, Any] = {}
+    if any(layer.is_mesh for layer, _, _ in pending) or spec.camera is not None:
+        from renderer.plan3d import sample_camera_record
+
+        extra["camera"] = sample_camera_record(spec, seed, index)
+    meshes = [(layer, name, k) for layer, name, k in pending if layer.is_mesh]
     for layer, name, k in pending:
+        if layer.is_mesh:
+            continue
         base = f"objects/{name}/{k}"
         asset = ASSETS.get(layer.asset.kind).sample(layer.asset, rng=stream(seed, index, f"{base}/asset"),
                                                     ctx=ctx)
@@ -144,9 +152,16 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
             blend=sample_blend(layer.blend, rng=stream(seed, index, f"{base}/blend")),
         ))
 
+    if meshes:
+        from renderer.plan3d import plan_meshes
+
+        # meshes come after flat objects: they stand on the ground the flat layers paint
+        placed, lost = plan_meshes(spec, seed, index, meshes, extra["camera"], placer)
+        objects.extend(placed)
+        dropped += lost
     lighting = sample_lighting(spec.lighting, rng=stream(seed, index, "lighting"))
     effects = tuple(sample_effect(e, rng=stream(seed, index, f"effects/{e.name or e.kind}"))
                     for e in spec.effects)
     return ScenePlan(spec_hash=spec.spec_hash(), seed=seed, index=index, width=width,
                      height=height, background=background, objects=tuple(objects),
-                     lighting=lighting, effects=effects, dropped=dropped)
+                     lighting=lighting, effects=effects, dropped=dropped, extra=extra)

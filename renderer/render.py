@@ -34,12 +34,23 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
     id_map = np.zeros((plan.height, plan.width), np.uint16)
     light = plan.lighting["directional"]
     pasted: list[tuple[int, ObjectPlan, PastedObject]] = []
+    posed: list[tuple[int, ObjectPlan]] = []
     for object_id, obj in enumerate(plan.objects, start=1):
+        if "R" in obj.pose:  # a 3D object: drawn below, with the camera
+            posed.append((object_id, obj))
+            continue
         raster = ASSETS.get(obj.asset["kind"]).raster(obj.asset, int(np.ceil(obj.pose["size"])), ctx)
         matrix = object_homography(raster.size, obj.pose)
         geom = paste_object(frame, id_map, object_id, raster, matrix, obj.material, obj.blend, light)
         if geom is not None:
             pasted.append((object_id, obj, geom))
+    meshes = None
+    camera = plan.extra.get("camera")
+    if camera is not None:
+        from renderer.compose.meshes import render_meshes
+
+        meshes = render_meshes(frame, id_map, posed, camera, plan.lighting, ctx)
+        pasted.extend((oid, o, meshes.geometry[oid]) for oid, o in posed if oid in meshes.geometry)
     frame = apply_lighting(frame, plan.lighting)
 
     out_size = (spec.canvas.width, spec.canvas.height)
@@ -68,7 +79,10 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
         label = classes.index(named[0]) if named else None
     return Sample(index=plan.index, image=np.ascontiguousarray(frame), instance_map=id_map,
                   objects=objects, class_names=classes.names, plan=plan.to_dict(), label=label,
-                  keypoint_names=classes.keypoint_names)
+                  keypoint_names=classes.keypoint_names,
+                  depth=None if meshes is None else meshes.depth,
+                  normals=None if meshes is None else meshes.normals,
+                  camera=None if camera is None else {k: camera[k] for k in ("K", "R", "t")})
 
 
 def render_sample(spec: SceneSpec, seed: int, index: int) -> Sample:

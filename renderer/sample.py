@@ -26,6 +26,8 @@ class ObjectLabel:
         keypoints: (k, 3) float32 (x, y, v) with COCO flags: 0 absent / outside the canvas,
             1 hidden by an object in front, 2 visible.
         amodal: (h, w) bool mask of the whole object inside the canvas, placed at ``origin``.
+        pose: 3D objects only: ``R`` (3x3, model to camera), ``t`` (3, metres, camera frame),
+            ``scale`` (model units to metres) and, for dice, ``face_up``.
     """
 
     object_id: int
@@ -42,13 +44,17 @@ class ObjectLabel:
     amodal: np.ndarray
     origin: tuple[int, int]
     layer: str = ""
+    pose: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class Sample:
     """One rendered image (HWC uint8, RGB or single-channel) with labels and its plan.
 
-    ``label`` is the class index for classification scenes, else None.
+    ``label`` is the class index for classification scenes, else None. Scenes with 3D objects
+    add ``depth`` ((H, W) float32 metres along the optical axis, 0 where no mesh is),
+    ``normals`` ((H, W, 3) float32 camera-frame unit normals, 0 where no mesh is) and
+    ``camera`` (``K`` 3x3 pixels, world-to-camera ``R``, ``t`` metres).
     """
 
     index: int
@@ -59,6 +65,9 @@ class Sample:
     plan: dict[str, Any]
     label: int | None = None
     keypoint_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    depth: np.ndarray | None = None
+    normals: np.ndarray | None = None
+    camera: dict[str, Any] | None = None
 
     @property
     def canvas_size(self) -> tuple[int, int]:

@@ -8,4 +8,4 @@ from renderer.assets.base import ASSETS, AssetInfo, AssetRaster
 
 __all__ = ["ASSETS", "AssetInfo", "AssetRaster"]
 
-from renderer.assets import choice, cutout, glyph, handwriting, shape  # noqa: F401
+from renderer.assets import choice, cutout, glyph, handwriting, mesh, shape  # noqa: F401

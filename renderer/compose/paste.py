@@ -32,6 +32,9 @@ class PastedObject:
         amodal_area: pixels of the whole object including the part outside the canvas.
         amodal_box: (x0, y0, x1, y1) extent of the whole object's mask (may leave the canvas).
         keypoints: (k, 2) canvas coordinates (NaN for absent points).
+        keypoint_visibility: (k,) COCO flags when the renderer knows them (3D objects test
+            points against the depth buffer), else None: decided from the instance map.
+        pose: 6-DoF pose of a 3D object in the camera frame (``R``, ``t`` metres, ``scale``).
     """
 
     amodal: np.ndarray
@@ -39,6 +42,8 @@ class PastedObject:
     amodal_area: int
     amodal_box: tuple[float, float, float, float]
     keypoints: np.ndarray
+    keypoint_visibility: np.ndarray | None = None
+    pose: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,20 @@ from renderer.plan import ObjectPlan
 from renderer.sample import ObjectLabel
 
 
-def _keypoints(points: np.ndarray, n_names: int, id_map: np.ndarray, object_id: int) -> np.ndarray:
-    """(n_names, 3) float32 (x, y, v); v: 0 absent/outside, 1 hidden by an object in front, 2 visible."""
+def _keypoints(points: np.ndarray, n_names: int, id_map: np.ndarray, object_id: int,
+               known: np.ndarray | None = None) -> np.ndarray:
+    """(n_names, 3) float32 (x, y, v); v: 0 absent/outside, 1 hidden by an object in front, 2 visible.
+
+    ``known`` gives the flags where the renderer decided them (3D objects, from depth).
+    """
     height, width = id_map.shape
     out = np.zeros((n_names, 3), np.float32)
     for k, (x, y) in enumerate(points[:n_names]):
         if not (np.isfinite(x) and np.isfinite(y)) or not (0 <= x < width and 0 <= y < height):
             continue  # COCO convention: an unlabeled point is (0, 0, 0)
+        if known is not None:
+            out[k] = (x, y, known[k])
+            continue
         covering = int(id_map[int(y), int(x)])
         out[k] = (x, y, 1 if covering > object_id else 2)
     return out
@@ -56,7 +63,7 @@ def label_objects(id_map: np.ndarray, pasted: list[tuple[int, ObjectPlan, Pasted
             truncated=ab[0] < 0 or ab[1] < 0 or ab[2] > width or ab[3] > height,
             depth=depth,
             keypoints=_keypoints(geom.keypoints, len(classes.keypoint_names[class_name]),
-                                 id_map, object_id),
-            amodal=geom.amodal, origin=geom.origin, layer=plan.layer,
+                                 id_map, object_id, geom.keypoint_visibility),
+            amodal=geom.amodal, origin=geom.origin, layer=plan.layer, pose=geom.pose,
         ))
     return tuple(labels)

@@ -29,6 +29,9 @@ class SpecError(ValueError):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
+POSE_TAGS = ("flat", "mesh")
+
+
 def format_location(loc: tuple[Any, ...], data: Any) -> str:
     """``('objects', 1, 'pose', 'scale')`` -> ``objects[1].pose.scale``.
 
@@ -37,7 +40,12 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
     out = ""
     node = data
     tagged = None  # the mapping whose tag was dropped: a key named like its kind is a real key
+    previous = None
     for step in loc:
+        if previous == "pose" and step in POSE_TAGS:
+            previous = None
+            continue  # which pose model (flat or mesh) the layer's asset selected
+        previous = step
         if isinstance(step, int):
             out += f"[{step}]"
             node = node[step] if isinstance(node, list) and -len(node) <= step < len(node) else None

@@ -12,9 +12,9 @@ YAML (one layer)::
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from renderer.assets import ASSETS, choice
 from renderer.spec.base import SpecModel
@@ -52,6 +52,44 @@ class Pose(SpecModel):
     pitch: FloatParam(ge=-80, le=80) = 0
     max_truncation: float = Field(0.3, ge=0, le=1)
     max_occlusion: float = Field(0.6, ge=0, le=1)
+
+
+class MeshPose(SpecModel):
+    """6-DoF pose of a mesh object (the ``pose`` block of a layer whose asset is a ``mesh``).
+
+    ``rotation``: ``uniform_so3`` (uniform over all orientations), ``euler`` (``roll``, ``pitch``,
+    ``yaw`` ranges in degrees about the object's x, y, z, applied in that order) or ``look_at``
+    (the object's +z faces the camera, then turned by ``yaw`` about it). The object's centre
+    lands on the ray through canvas fraction (``x``, ``y``) at ``distance`` metres from the
+    camera (the ground point on that ray when ``distance`` is unset). ``rest_on: ground`` then
+    drops it straight down onto the ground, lying on one of its stable faces: the face is the
+    one most downward under the drawn rotation, then the object turns about the vertical by a
+    uniform angle, as a tossed object would settle. Truncation and occlusion are bounded as for
+    flat objects, with the projected box of the mesh.
+
+    YAML::
+
+        pose: {rotation: uniform_so3, rest_on: ground, distance: [0.4, 0.8]}
+    """
+
+    rotation: Literal["uniform_so3", "euler", "look_at"] = "uniform_so3"
+    roll: FloatParam(ge=-360, le=360) = 0
+    pitch: FloatParam(ge=-360, le=360) = 0
+    yaw: FloatParam(ge=-360, le=360) = [-180, 180]
+    rest_on: Literal["none", "ground"] = "none"
+    x: FloatParam(ge=-1, le=2) = [0.1, 0.9]
+    y: FloatParam(ge=-1, le=2) = [0.1, 0.9]
+    distance: FloatParam(ge=0.001, le=10000) | None = None
+    max_truncation: float = Field(0.3, ge=0, le=1)
+    max_occlusion: float = Field(0.6, ge=0, le=1)
+
+
+class _MeshPoseData(dict):  # type: ignore[type-arg]
+    """A mesh layer's raw ``pose`` block, marked so the union validates it as a ``MeshPose``."""
+
+
+def _pose_kind(value: Any) -> str:
+    return "mesh" if isinstance(value, MeshPose | _MeshPoseData) else "flat"
 
 
 class Material(SpecModel):
@@ -103,6 +141,22 @@ class ObjectLayer(SpecModel):
     class_name: str | None = Field(None, min_length=1, max_length=128)
     labeled: bool = True
     count: IntParam(ge=0, le=1000) = 1
-    pose: Pose = Pose()
+    pose: Annotated[Union[Annotated[Pose, Tag("flat")],  # noqa: UP007
+                          Annotated[MeshPose, Tag("mesh")]], Discriminator(_pose_kind)] = Pose()
     material: Material = Material()
     blend: Blend = Blend()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mesh_pose(cls, data: Any) -> Any:
+        """A mesh layer's ``pose`` block is a ``MeshPose``; every other layer's a ``Pose``."""
+        if (isinstance(data, dict) and isinstance(data.get("asset"), dict)
+                and data["asset"].get("kind") == "mesh"
+                and isinstance(data.get("pose", {}), dict)):
+            return {**data, "pose": _MeshPoseData(data.get("pose", {}))}
+        return data
+
+    @property
+    def is_mesh(self) -> bool:
+        """Whether the layer's objects are 3D meshes."""
+        return isinstance(self.pose, MeshPose)

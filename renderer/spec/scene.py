@@ -10,6 +10,7 @@ YAML::
       - {name: shapes, asset: {kind: shape}, count: [2, 5]}
     lighting: {ambient: [0.7, 1.2]}
     effects: [{kind: gaussian_noise, sigma: [1, 5]}]
+    camera: {fov: 50, elevation: [60, 90]}   # for mesh objects (see spec.camera)
     output: {image_format: jpg, jpeg_quality: 95}
 """
 
@@ -25,6 +26,7 @@ from renderer.backgrounds import BackgroundSpec
 from renderer.effects import EFFECTS
 from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
+from renderer.spec.camera import Camera
 from renderer.spec.lighting import Lighting
 from renderer.spec.objects import ObjectLayer
 
@@ -82,6 +84,7 @@ class SceneSpec(SpecModel):
     output: Output = Output()
     classification: Classification = Classification()
     shuffle_depth: bool = Field(False, description="draw layers in random depth order")
+    camera: Camera | None = Field(None, description="camera of 3D (mesh) objects")
 
     _context: SceneContext = PrivateAttr(default_factory=SceneContext)
     _hash: str | None = PrivateAttr(default=None)
@@ -104,6 +107,11 @@ class SceneSpec(SpecModel):
             if len(labeled) != 1 or labeled[0].count.bounds() != (1, 1):
                 raise ValueError("classification scenes need exactly one labeled layer with count 1")
         return self
+
+    @property
+    def camera_or_default(self) -> Camera:
+        """The scene's camera (the default one when mesh layers come without a camera block)."""
+        return self.camera or Camera()
 
     @property
     def render_size(self) -> tuple[int, int]:
@@ -129,7 +137,10 @@ class SceneSpec(SpecModel):
 
     def to_data(self) -> dict[str, Any]:
         """The resolved spec as plain JSON-able data (every default filled in)."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if data["camera"] is None:
+            del data["camera"]  # flat scenes keep the data (and hash) they had before 3D existed
+        return data
 
     def spec_hash(self) -> str:
         """sha256 of the resolved spec: equal hashes render equal datasets."""

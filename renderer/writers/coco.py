@@ -4,6 +4,12 @@ Masks are RLE (pycocotools), categories start at 1, boxes are ``[x, y, w, h]`` o
 mask's extent. Extra fields per annotation: ``visibility``, ``amodal_bbox``,
 ``amodal_segmentation``, ``amodal_area``, ``truncated``, ``depth``; per image: ``plan`` (every
 drawn value) and ``spec_hash``.
+
+Scenes with 3D objects add, per annotation, ``pose`` (``R`` model-to-camera rotation as 3 rows,
+``t`` in metres in the camera frame, ``scale``, and ``face_up`` for dice); the keypoints are
+the projected centroid and 8 bounding-box corners, visibility from the depth buffer. Per image:
+``camera`` (``K`` in pixels, world-to-camera ``R`` and ``t``) and ``depth_file``, a 16-bit PNG
+in millimetres under ``depth/``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any, ClassVar
 from renderer.io import image_name, open_atomic, write_bytes_atomic
 from renderer.sample import Sample
 from renderer.writers.base import WRITERS, DatasetInfo, part_path
+from renderer.writers.depth import DEPTH_DIR, depth_png
 from renderer.writers.object_labels import object_fields
 
 
@@ -41,6 +48,8 @@ def coco_records(sample: Sample, info: DatasetInfo) -> dict[str, Any]:
                 "bbox": xyxy_to_xywh(obj.bbox), "amodal_bbox": xyxy_to_xywh(obj.amodal_bbox),
                 "iscrowd": 0}
         ann = {key: coco[key] for key in ANNOTATION_KEYS}
+        if "pose" in fields:
+            ann["pose"] = fields["pose"]
         if "keypoints" in fields:
             ann["keypoints"] = [v for point in fields["keypoints"] for v in point]
             ann["num_keypoints"] = int((obj.keypoints[:, 2] > 0).sum())
@@ -48,6 +57,10 @@ def coco_records(sample: Sample, info: DatasetInfo) -> dict[str, Any]:
     image = {"id": sample.index, "file_name": image_name(sample.index, info.image_format),
              "width": width, "height": height, "plan": sample.plan,
              "spec_hash": sample.plan.get("spec_hash")}
+    if sample.camera is not None:
+        image["camera"] = sample.camera
+    if sample.depth is not None:
+        image["depth_file"] = f"{DEPTH_DIR}/{image_name(sample.index, 'png')}"
     return {"image": image, "annotations": annotations}
 
 
@@ -76,12 +89,19 @@ class CocoWriter:
     def write(self, sample: Sample, image: bytes) -> list[tuple[str, bytes]]:
         rel = f"images/{image_name(sample.index, self.info.image_format)}"
         write_bytes_atomic(self.out / rel, image)
+        written = [(rel, image)]
+        if sample.depth is not None:
+            depth_rel = f"{DEPTH_DIR}/{image_name(sample.index, 'png')}"
+            (self.out / DEPTH_DIR).mkdir(exist_ok=True)
+            data = depth_png(sample.depth)
+            write_bytes_atomic(self.out / depth_rel, data)
+            written.append((depth_rel, data))
         records = coco_records(sample, self.info)
         # One line per image: its record, then each annotation (without its id), tab-separated.
         # JSON text never holds a raw tab, so the merge splits lines instead of parsing them.
         self.lines.append("\t".join(json.dumps(r, separators=(",", ":"))
                                     for r in (records["image"], *records["annotations"])))
-        return [(rel, image)]
+        return written
 
     def close(self) -> None:
         write_bytes_atomic(part_path(self.out, "coco", self.shard),

@@ -10,6 +10,7 @@ from pycocotools import mask as mask_utils
 
 from renderer.sample import ObjectLabel, Sample
 from renderer.writers.base import DatasetInfo
+from renderer.writers.depth import pose_record
 
 
 def object_fields(sample: Sample, info: DatasetInfo) -> list[dict[str, Any]]:
@@ -17,7 +18,8 @@ def object_fields(sample: Sample, info: DatasetInfo) -> list[dict[str, Any]]:
 
     Boxes are pixel XYXY floats (x2/y2 exclusive), ``category_id`` is 0-based, masks are COCO
     compressed RLE, ``visibility`` is rounded to 6 decimals and ``keypoints`` (only for classes
-    that have keypoints) are ``[x, y, v]`` triples rounded to 3 decimals. WebDataset writes these
+    that have keypoints) are ``[x, y, v]`` triples rounded to 3 decimals; 3D objects add
+    ``pose`` (see ``writers/depth.py``). WebDataset writes these
     as they are; COCO renames and converts a few (see ``writers/coco.py``).
     """
     visible, amodal = encode_masks(sample)
@@ -31,6 +33,8 @@ def object_fields(sample: Sample, info: DatasetInfo) -> list[dict[str, Any]]:
             "truncated": obj.truncated, "depth": obj.depth, "layer": obj.layer,
             "segmentation": rle, "amodal_segmentation": amodal_rle,
         }
+        if obj.pose is not None:
+            record["pose"] = pose_record(obj.pose)
         if info.keypoint_names.get(obj.class_name):
             record["keypoints"] = [[round(float(v), 3) for v in point] for point in obj.keypoints]
         objects.append(record)
