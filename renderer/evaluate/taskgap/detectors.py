@@ -65,11 +65,11 @@ class CenterNetDetector(Detector):
 
     def loss(self, images: torch.Tensor, targets: Targets) -> dict[str, torch.Tensor]:
         size = (images.shape[2], images.shape[3])
-        encoded = [encode_targets(b.numpy(), c.numpy(), self.n_classes, size) for b, c in targets]
-        heat, reg, mask = (torch.from_numpy(np.stack(part)).to(self.device)
-                           for part in zip(*encoded, strict=True))
+        encoded = [encode_targets(b.numpy(), c.numpy(), size) for b, c in targets]
+        parts = [torch.from_numpy(np.stack(part)).to(self.device)
+                 for part in zip(*encoded, strict=True)]
         output = self.model((images - INPUT_MEAN) / INPUT_STD)
-        return centernet_loss(output, heat, reg, mask)
+        return centernet_loss(output, *parts)
 
     def detect(self, image: torch.Tensor, max_detections: int) -> dict[str, torch.Tensor]:
         output = self.model(((image - INPUT_MEAN) / INPUT_STD)[None])
