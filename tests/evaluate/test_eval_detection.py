@@ -220,3 +220,19 @@ def test_torchvision_models_by_name_and_backbone_weights(tmp_path: Path) -> None
     torch.save({"unrelated": torch.zeros(3)}, weights)
     with pytest.raises(UsageError, match="no tensor matches"):
         build_detector("centernet", 2, seed=2, device=torch.device("cpu"), weights=weights)
+
+
+def test_default_detector_learns_a_rendered_shapes_task() -> None:
+    from renderer.evaluate.taskgap.detection import evaluate_detector
+    from renderer.experiments.pool import render_evalset
+    from renderer.spec.load import load_spec
+
+    spec = load_spec(Path(__file__).parent / "scenes" / "shapes_detection.yaml", [])
+    synthetic, held_out = render_evalset(spec, 0, 300), render_evalset(spec, 1, 60)
+    config = DetectionConfig(image_size=96, batch_size=16, steps=400, lr=3e-3, n_bootstrap=20,
+                             device="cpu")
+    source = EvalSetSource(synthetic, np.arange(300), np.arange(2))
+    detector, _ = train_detector(source, 2, config, rng=np.random.default_rng(0), progress=None)
+    scores = evaluate_detector(detector, held_out, np.arange(60), ["circle", "triangle"], config,
+                               rng=np.random.default_rng(0))["scores"]
+    assert scores["map50"]["value"] >= 0.9, scores["map50"]

@@ -7,7 +7,7 @@ is the image's label). Whenever no task gap runs, the result is ``{"skipped_reas
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -90,6 +90,5 @@ def run_task_gap(synthetic: EvalSet, real: EvalSet, kind: str, classification: T
     reasons = [s for s in sides if isinstance(s, str)]
     if reasons:
         return {"skipped_reason": "; ".join(reasons)}
-    syn, rea = sides
-    assert isinstance(syn, EvalSet) and isinstance(rea, EvalSet)
+    syn, rea = (cast(EvalSet, side) for side in sides)
     return {"task": "classification", **task_gap(syn, rea, classification, rng=rng)}
