@@ -2,7 +2,8 @@
 
 Features (:mod:`~renderer.evaluate.features`), set distances (FID, KID), precision / recall /
 density / coverage, a domain classifier, low-level image and label statistics with hints, the
-task gap (train on synthetic, test on real), nearest neighbours, and a JSON + HTML report.
+task gap (train on synthetic, test on real: a classifier or a detector, see
+:mod:`renderer.evaluate.taskgap`), nearest neighbours, and a JSON + HTML report.
 
 Example::
 
@@ -16,6 +17,7 @@ from renderer.evaluate.config import EvalConfig
 from renderer.evaluate.evalset import EvalSet
 from renderer.evaluate.report import check_gates, parse_fail_above, run_evaluation, write_report
 from renderer.evaluate.taskgap.classification import TaskConfig
+from renderer.evaluate.taskgap.options import DetectionConfig
 
-__all__ = ["EvalConfig", "EvalSet", "TaskConfig", "check_gates", "parse_fail_above",
-           "run_evaluation", "write_report"]
+__all__ = ["DetectionConfig", "EvalConfig", "EvalSet", "TaskConfig", "check_gates",
+           "parse_fail_above", "run_evaluation", "write_report"]

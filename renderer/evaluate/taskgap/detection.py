@@ -112,6 +112,7 @@ def _gallery(per_image: list[dict], positions: np.ndarray, found: list[dict], tr
     out = []
     for i in order:
         account, f = per_image[i], found[i]
+        # detections come best first, so the kept ones are a prefix: the account's indices hold
         kept = f["scores"] >= threshold
         out.append({"index": int(positions[i]), "failures": account["failures"],
                     "truth": {"boxes": truth[i]["boxes"], "classes": truth[i]["classes"]},
