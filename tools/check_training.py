@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from renderer.evaluate.tstr import stratified_split
+from renderer.evaluate.taskgap.classification import stratified_split
 from renderer.rng import stream
 
 

@@ -53,7 +53,7 @@ from check_training import real_halves  # noqa: E402
 
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
-from renderer.evaluate.tstr import confusion  # noqa: E402
+from renderer.evaluate.taskgap.classification import confusion  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"

@@ -16,10 +16,11 @@ def one_line(exc: BaseException) -> str:
     from renderer.io import OutputError
     from renderer.scene_context import AssetError
     from renderer.spec.load import SpecError
+    from renderer.usage_error import UsageError
 
     if isinstance(exc, SpecError):
         return f"{exc.source}: " + "; ".join(exc.problems)
-    if isinstance(exc, AssetError | OutputError | DatasetError):
+    if isinstance(exc, AssetError | OutputError | DatasetError | UsageError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "out of memory"

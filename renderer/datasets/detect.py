@@ -7,13 +7,14 @@ from pathlib import Path
 
 from renderer.datasets.base import IMAGE_SUFFIXES, DatasetError, LoadedDataset, OnError, Problems
 from renderer.datasets.folder import class_folders
+from renderer.datasets.gtsdb import is_gtsdb
 from renderer.datasets.loaders import LOADERS
 from renderer.datasets.mnist import IMAGES as MNIST_IMAGES
 from renderer.datasets.mnist import image_files
 from renderer.datasets.rendered import read_manifest
 
 # Every reader module registers its format in LOADERS when imported (see datasets/loaders.py).
-from renderer.datasets import coco, gtsrb, webdataset, yolo  # noqa: F401  isort: skip
+from renderer.datasets import coco, gtsdb, gtsrb, webdataset, yolo  # noqa: F401  isort: skip
 
 
 def _has_images(folder: Path, recursive: bool = False) -> bool:
@@ -40,8 +41,8 @@ def detect_format(path: Path) -> str:
 
     Checked in order: synth's ``manifest.json``; ``annotations.json`` (COCO); ``*.tar``
     (WebDataset); ``data.yaml`` or ``images/`` + ``labels/`` (YOLO); ``*-images-idx3-ubyte``
-    (MNIST); ``GT-*.csv`` up to two folders down (GTSRB); class subfolders of images
-    (ImageFolder); else a plain image folder.
+    (MNIST); ``GT-*.csv`` up to two folders down (GTSRB); ``gt.txt`` (GTSDB); class
+    subfolders of images (ImageFolder); else a plain image folder.
     """
     if path.is_file():
         return _detect_file(path)
@@ -59,6 +60,8 @@ def detect_format(path: Path) -> str:
         return "mnist"
     if any(next(path.glob(p), None) for p in ("GT-*.csv", "*/GT-*.csv", "*/*/GT-*.csv")):
         return "gtsrb"
+    if is_gtsdb(path):
+        return "gtsdb"
     folders = class_folders(path)
     if folders and not _has_images(path) and any(_has_images(path / f, True) for f in folders):
         return "imagefolder"
@@ -77,7 +80,7 @@ def load(path: str | Path, format: str | None = None, on_error: OnError = "stop"
 
     Args:
         path: dataset folder, or one annotation file / tar / idx file.
-        format: one of ``coco, yolo, imagefolder, webdataset, mnist, gtsrb, images``; None
+        format: one of ``coco, yolo, imagefolder, webdataset, mnist, gtsrb, gtsdb, images``; None
             guesses from the folder's contents (see ``detect_format``).
         on_error: ``stop`` raises on the first malformed item; ``skip`` warns, leaves it out
             and lists it in the result's ``skipped``.

@@ -2,7 +2,8 @@
 
 Features (:mod:`~renderer.evaluate.features`), set distances (FID, KID), precision / recall /
 density / coverage, a domain classifier, low-level image and label statistics with hints, the
-task gap (train on synthetic, test on real), nearest neighbours, and a JSON + HTML report.
+task gap (train on synthetic, test on real: a classifier or a detector, see
+:mod:`renderer.evaluate.taskgap`), nearest neighbours, and a JSON + HTML report.
 
 Example::
 
@@ -30,21 +31,23 @@ if TYPE_CHECKING:
         run_evaluation,
         write_report,
     )
-    from renderer.evaluate.tstr import TaskConfig
+    from renderer.evaluate.taskgap.classification import TaskConfig
+    from renderer.evaluate.taskgap.options import DetectionConfig
 
 # Public name -> the module that defines it.
 _LAZY = {
     "EvalConfig": "renderer.evaluate.config",
     "EvalSet": "renderer.evaluate.evalset",
-    "TaskConfig": "renderer.evaluate.tstr",
+    "TaskConfig": "renderer.evaluate.taskgap.classification",
+    "DetectionConfig": "renderer.evaluate.taskgap.options",
     "check_gates": "renderer.evaluate.report",
     "parse_fail_above": "renderer.evaluate.report",
     "run_evaluation": "renderer.evaluate.report",
     "write_report": "renderer.evaluate.report",
 }
 
-__all__ = ["EvalConfig", "EvalSet", "TaskConfig", "check_gates", "parse_fail_above",
-           "run_evaluation", "write_report"]
+__all__ = ["DetectionConfig", "EvalConfig", "EvalSet", "TaskConfig", "check_gates",
+           "parse_fail_above", "run_evaluation", "write_report"]
 
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -31,8 +31,8 @@ from renderer.spec.load import SpecError, format_location, read_yaml
 
 OBJECTIVE_GOALS: dict[str, Literal["min", "max"]] = {
     "kid": "min", "fid": "min", "c2st_auc": "min", "tstr_error": "min",
-    "tstr_accuracy": "max", "precision": "max", "recall": "max", "density": "max",
-    "coverage": "max",
+    "tstr_accuracy": "max", "tstr_map50": "max", "precision": "max", "recall": "max",
+    "density": "max", "coverage": "max",
 }
 
 

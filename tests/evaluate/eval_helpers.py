@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits, load_sample_images
@@ -56,3 +57,33 @@ def natural_patches(n: int, size: int = 64, *, rng: np.random.Generator) -> list
         x = int(rng.integers(photo.shape[1] - size))
         patches.append(np.ascontiguousarray(photo[y:y + size, x:x + size]))
     return patches
+
+
+def browser_or_skip() -> str:
+    """Path of a chromium binary, or skip the test."""
+    import shutil
+
+    import pytest
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return browser
+
+
+def open_in_browser(page: Path, work: Path, height: int = 3000) -> tuple[list[str], np.ndarray]:
+    """Load ``page`` in headless chromium: its console messages and a gray screenshot."""
+    import subprocess
+
+    from PIL import Image
+
+    shot = work / "shot.png"
+    run = subprocess.run(
+        [browser_or_skip(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={work / 'profile'}", "--enable-logging=stderr",
+         "--v=0", f"--screenshot={shot}", f"--window-size=1200,{height}",
+         page.resolve().as_uri()], check=True, capture_output=True, text=True, timeout=120)
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    with Image.open(shot) as image:
+        return console, np.asarray(image.convert("L"))
