@@ -51,8 +51,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
-from renderer.evaluate.tstr import confusion, stratified_split  # noqa: E402
-from renderer.rng import stream  # noqa: E402
+from renderer.evaluate.tstr import confusion  # noqa: E402
+from renderer.experiments.holdout import holdout_indices  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -65,8 +65,9 @@ FitPredict = Callable[[Images, np.ndarray, Images, int], np.ndarray]
 
 def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(fit, held-out) indices of the real set: TRTR trains on the first, both are scored on the
-    second. Stratified by class, seeded by a named stream, so every tool splits alike."""
-    return stratified_split(labels, 0.5, rng=stream(0, 0, "real_data_table/split"))
+    second. Stratified by class, seeded by a named stream, so every tool splits alike; it is
+    ``synth tune``'s default split too (tuning part, held-out part)."""
+    return holdout_indices(labels, len(labels), 0.5, seed=0)
 
 
 @dataclass(frozen=True)

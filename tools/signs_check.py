@@ -36,6 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from renderer.datasets.gtsrb import N_CLASSES, load_gtsrb  # noqa: E402
 from renderer.effects import apply_effect  # noqa: E402
+from renderer.evaluate.evalset import EvalSet  # noqa: E402
+from renderer.evaluate.task_score import accuracy_metrics, labelled_pair  # noqa: E402
+from renderer.evaluate.tstr import aligned_labels  # noqa: E402
 from renderer.plan import sample_plan  # noqa: E402
 from renderer.render import render_plan, render_sample  # noqa: E402
 from renderer.rng import stream  # noqa: E402
@@ -194,7 +197,7 @@ def shift_batch(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> 
 
 
 def train(model: nn.Module, images: np.ndarray, labels: np.ndarray, epochs: int, batch: int,
-          lr: float, max_shift: int, generator: torch.Generator) -> None:
+          lr: float, max_shift: int, generator: torch.Generator, verbose: bool = True) -> None:
     """AdamW with a one-cycle schedule over a fixed number of epochs (no early stopping)."""
     x, y = to_tensor(images), torch.from_numpy(labels)
     per_epoch = len(x) // batch
@@ -216,8 +219,9 @@ def train(model: nn.Module, images: np.ndarray, labels: np.ndarray, epochs: int,
             schedule.step()
             total += loss.item()
             correct += int((logits.argmax(1) == y[idx]).sum())
-        print(f"  epoch {epoch + 1}/{epochs}: train loss {total / per_epoch:.4f}, "
-              f"train accuracy {correct / (per_epoch * batch):.4f}", flush=True)
+        if verbose:
+            print(f"  epoch {epoch + 1}/{epochs}: train loss {total / per_epoch:.4f}, "
+                  f"train accuracy {correct / (per_epoch * batch):.4f}", flush=True)
 
 
 @torch.no_grad()
@@ -226,6 +230,34 @@ def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
     model.eval()
     x = to_tensor(images)
     return np.concatenate([model(x[k: k + 500]).argmax(1).numpy() for k in range(0, len(x), 500)])
+
+
+def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> dict[str, list]:
+    """``synth tune`` task objective: this tool's recipe trained on the trial's rendered signs and
+    scored on the real images it is given (the tuning part only).
+
+    Experiment file: ``task: {kind: "signs_check:tune_task", epochs: 4}`` (with ``tools/`` on
+    ``PYTHONPATH``); options ``epochs``, ``batch``, ``lr``, ``width``, ``shift``, ``seed`` default to
+    this tool's. One training thread per process: trials run in parallel processes.
+    """
+    recipe = {"epochs": 6, "batch": 128, "lr": 3e-3, "width": 16, "shift": 2, "seed": 0,
+              **options}
+    torch.set_num_threads(1)
+    usable, scored, names = labelled_pair(synthetic, real)
+    syn_labels = aligned_labels(synthetic, real)[0]
+
+    def stack(images: list[np.ndarray]) -> np.ndarray:
+        return np.stack([im if im.shape[:2] == (SIZE, SIZE)
+                         else cv2.resize(im, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+                         for im in images])
+
+    generator = torch.Generator().manual_seed(int(recipe["seed"]))
+    model = small_cnn(generator, int(recipe["width"]))
+    train(model, stack([synthetic.images[i] for i in usable]), syn_labels[usable],
+          int(recipe["epochs"]), int(recipe["batch"]), float(recipe["lr"]), int(recipe["shift"]),
+          generator, verbose=False)
+    predicted = predict(model, stack([real.images[i] for i in scored]))
+    return accuracy_metrics(predicted, real.labels[scored], len(names), int(recipe["seed"]))
 
 
 def score(predicted: np.ndarray, labels: np.ndarray) -> dict[str, object]:
