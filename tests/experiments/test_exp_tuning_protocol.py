@@ -11,11 +11,14 @@ import pytest
 from exp_helpers import FAST_EVAL, N, rendered_real, spec_data, write_spec
 
 import renderer.experiments.trials as trials_module
+from renderer.cli import main
 from renderer.experiments import Experiment, run_tuning
 from renderer.experiments.config import Objective
 from renderer.experiments.holdout import holdout_indices
 from renderer.experiments.objectives import objective_score, register_task, resolve_task
 from renderer.experiments.tuning import STUDY_FILE, STUDY_NAME
+from renderer.run import RunConfig, run_dataset
+from renderer.spec.load import validate_spec
 
 START = spec_data(lighting={"ambient": [1.2, 1.5]})
 DARK = spec_data(lighting={"ambient": 0.5})
@@ -121,3 +124,29 @@ def test_trials_run_in_parallel_processes_and_resume(tmp_path) -> None:
                        progress=lambda record, cached: calls.append(cached))
     assert calls and all(calls)  # nothing recomputed
     assert again.tuned_values == first.tuned_values
+
+
+def test_cli_tune_splits_a_real_set_on_disk(tmp_path, capsys) -> None:
+    real_spec = validate_spec(DARK, "real")
+    run_dataset(real_spec, RunConfig(out=tmp_path / "real", n=N, seed=7, format="imagefolder"))
+    write_spec(tmp_path, START)
+    code = main(["tune", str(tmp_path / "spec.yaml"), "--real", str(tmp_path / "real"),
+                 "-n", str(N), "--rungs", "12", "--objective", "brightness_w1",
+                 "--penalty", "kid=1", "--only", "lighting.ambient", "--budget", "2",
+                 "--workers", "1", "-o", str(tmp_path / "out"), "--eval", "task=null",
+                 "--eval", "kid_subset_size=10", "--quiet"])
+    assert code == 0
+    assert "images the search never read" in capsys.readouterr().out
+    split = json.loads((tmp_path / "out" / "split.json").read_text(encoding="utf-8"))
+    assert len(split["held_out"]["indices"]) == N // 2
+
+
+@pytest.mark.parametrize(("flags", "field"), [(["--rungs", "24"], "rungs"),
+                                              (["--holdout", "1"], "holdout"),
+                                              (["--task-option", "epochs=1"], "--task")])
+def test_cli_tune_rejects_bad_protocol_flags_in_one_line(tmp_path, capsys, flags, field) -> None:
+    write_spec(tmp_path, START)
+    code = main(["tune", str(tmp_path / "spec.yaml"), "--real", str(tmp_path), "-n", str(N),
+                 "-o", str(tmp_path / "out"), *flags])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and field in err
