@@ -97,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
     result = run_tuning(experiment, out, budget=args.budget, workers=args.workers,
                         progress=progress)
     key = result.objective
+    tuned = ("the search kept the original ranges" if result.after is result.before
+             else f"tuned {interval_text(*metric(result.after, key))}")
     print(f"{len(result.trials)} trials completed, {result.pruned} pruned; {key} on the held-out "
           f"real part ({len(result.split.held_out)} images the search never read): original "
-          f"{interval_text(*metric(result.before, key))}, tuned "
-          f"{interval_text(*metric(result.after, key))}")
+          f"{interval_text(*metric(result.before, key))}, {tuned}")
     print(f"tuned spec: {out / 'tuned.yaml'}; before/after: {out / 'comparison.md'}")
     return 0
