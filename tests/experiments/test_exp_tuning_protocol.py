@@ -8,6 +8,7 @@ import json
 import numpy as np
 import optuna
 import pytest
+import yaml
 from exp_helpers import FAST_EVAL, N, rendered_real, spec_data, write_spec
 
 import renderer.experiments.trials as trials_module
@@ -130,15 +131,17 @@ def test_cli_tune_splits_a_real_set_on_disk(tmp_path, capsys) -> None:
     real_spec = validate_spec(DARK, "real")
     run_dataset(real_spec, RunConfig(out=tmp_path / "real", n=N, seed=7, format="imagefolder"))
     write_spec(tmp_path, START)
-    code = main(["tune", str(tmp_path / "spec.yaml"), "--real", str(tmp_path / "real"),
-                 "-n", str(N), "--rungs", "12", "--objective", "brightness_w1",
-                 "--penalty", "kid=1", "--only", "lighting.ambient", "--budget", "2",
-                 "--workers", "1", "-o", str(tmp_path / "out"), "--eval", "task=null",
-                 "--eval", "kid_subset_size=10", "--quiet"])
+    experiment = {"spec": "spec.yaml", "real": "real", "n": N, "evaluation": FAST_EVAL,
+                  "tune": ["lighting.ambient"], "search": {"lighting.ambient": [0.2, 2.0]}}
+    (tmp_path / "exp.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    code = main(["tune", str(tmp_path / "exp.yaml"), "--rungs", "12", "--objective",
+                 "brightness_w1", "--penalty", "kid=1", "--budget", "2", "--workers", "1",
+                 "-o", str(tmp_path / "out"), "--quiet"])
     assert code == 0
     assert "images the search never read" in capsys.readouterr().out
     split = json.loads((tmp_path / "out" / "split.json").read_text(encoding="utf-8"))
-    assert len(split["held_out"]["indices"]) == N // 2
+    held, tuning = split["held_out"]["indices"], split["tuning"]["indices"]
+    assert sorted(held + tuning) == list(range(N)) and abs(len(held) - N / 2) <= 2
 
 
 @pytest.mark.parametrize(("flags", "field"), [(["--rungs", "24"], "rungs"),
