@@ -18,8 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from renderer.evaluate.taskgap.classification import stratified_split
-from renderer.rng import stream
+from renderer.experiments.holdout import holdout_indices
 
 
 def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
@@ -35,13 +34,15 @@ def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
 def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
                      batch: int, lr: float, weight_decay: float, label_smoothing: float,
                      generator: torch.Generator,
-                     augment: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+                     augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                     verbose: bool = True) -> None:
     """AdamW with a one-cycle schedule to ``lr``; the order of batches comes from ``generator``.
 
     Args:
         x: (n, C, H, W) float inputs; y: (n,) int64 class indices.
         epochs: passes over ``x`` (the last partial batch of each is left out).
         augment: applied to each batch's inputs (may draw from ``generator``).
+        verbose: print each epoch's training loss and accuracy.
     """
     per_epoch = len(x) // batch
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -62,8 +63,9 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epoc
             schedule.step()
             total += loss.item()
             correct += int((logits.argmax(1) == y[idx]).sum())
-        print(f"  epoch {epoch + 1}/{epochs}: train loss {total / per_epoch:.4f}, "
-              f"train accuracy {correct / (per_epoch * batch):.4f}", flush=True)
+        if verbose:
+            print(f"  epoch {epoch + 1}/{epochs}: train loss {total / per_epoch:.4f}, "
+                  f"train accuracy {correct / (per_epoch * batch):.4f}", flush=True)
 
 
 @torch.no_grad()
@@ -99,5 +101,5 @@ def finish_report(report: dict[str, object], started: float, json_path: Path | N
 def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(fit, held-out) indices of a real set: the real-data table's TRTR trains on the first, and
     every tool scores the second. Stratified by class, seeded by a named stream, so every tool
-    splits alike."""
-    return stratified_split(labels, 0.5, rng=stream(0, 0, "real_data_table/split"))
+    splits alike; it is ``synth tune``'s default split too (tuning part, held-out part)."""
+    return holdout_indices(labels, len(labels), 0.5, seed=0)

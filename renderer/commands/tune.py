@@ -10,8 +10,9 @@ from renderer.commands.sweep import add_experiment_arguments, experiment_changes
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tune", help="search the spec's ranges (Optuna TPE) for the smallest gap "
-                                    "to a real set")
+    p = sub.add_parser("tune", help="search the spec's ranges (Optuna TPE, pruned multi-fidelity "
+                                    "trials) for the smallest gap to a real set's tuning part, "
+                                    "then compare on its held-out part")
     p.add_argument("spec", type=Path, help="scene spec, or an experiment file")
     p.add_argument("--real", help="real set (any format 'synth' reads)")
     p.add_argument("--budget", type=int, default=50,
@@ -19,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", type=Path,
                    help="output folder (default: out/tune-<spec name>; rerun to resume)")
     p.add_argument("--objective", help="metric to optimise (default kid), e.g. c2st_auc, "
-                                       "tstr_error, brightness_w1 (minimised; accuracies, "
+                                       "task.error, tstr_error, brightness_w1 (minimised; accuracies, "
                                        "precision, recall, density, coverage are maximised)")
     p.add_argument("--search", action="append", default=[], metavar="PATH=LOW:HIGH",
                    help="bounds a range moves within, e.g. lighting.ambient=0.2:2 (repeatable)")
@@ -28,8 +29,50 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expand", type=float,
                    help="ranges without --search move within their bounds widened this many "
                         "times, clipped to the field's limits (default 1)")
+    p.add_argument("--holdout", type=float,
+                   help="fraction of each real class held out of the search and used only for "
+                        "the before/after comparison (default 0.5)")
+    p.add_argument("--holdout-seed", type=int, help="seed of the hold-out split (default 0)")
+    p.add_argument("--rungs", type=_counts, metavar="N1,N2",
+                   help="cheaper image counts a trial is scored on first, e.g. 250,500 with "
+                        "-n 1000 (multi-fidelity; unpromising trials stop early)")
+    p.add_argument("--pruner", choices=("successive_halving", "hyperband", "median", "none"),
+                   help="what stops trials at a rung (default successive_halving)")
+    p.add_argument("--penalty", action="append", default=[], metavar="METRIC=WEIGHT",
+                   help="add WEIGHT x METRIC to the objective, e.g. c2st_auc=0.1 (repeatable)")
+    p.add_argument("--task", metavar="KIND",
+                   help="task objective adding task.* metrics: 'tstr' or 'module:function'; "
+                        "options with --task-option")
+    p.add_argument("--task-option", action="append", default=[], metavar="NAME=VALUE",
+                   help="option of the task objective, e.g. epochs=4 (repeatable; YAML values)")
     add_experiment_arguments(p)
     p.set_defaults(run=run)
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected image counts like 250,500") from None
+
+
+def _objective(args: argparse.Namespace) -> dict[str, object] | None:
+    from renderer.experiments.options import parse_assignments
+
+    if not args.penalty:
+        return None if args.objective is None else {"metric": args.objective}
+    penalty = parse_assignments(args.penalty, "--penalty")
+    return {"metric": args.objective or "kid", "penalty": penalty}
+
+
+def _task(args: argparse.Namespace) -> dict[str, object] | None:
+    from renderer.experiments.options import parse_assignments
+
+    if args.task is None:
+        if args.task_option:
+            raise ValueError("--task-option needs --task")
+        return None
+    return {"kind": args.task, **parse_assignments(args.task_option, "--task-option")}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,9 +82,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.budget < 1:
         raise ValueError("--budget must be >= 1")
-    changes = {**experiment_changes(args), "real": args.real, "objective": args.objective,
+    changes = {**experiment_changes(args), "real": args.real, "objective": _objective(args),
                "search": parse_bounds(args.search) or None, "tune": args.only,
-               "expand": args.expand}
+               "expand": args.expand, "holdout": args.holdout, "holdout_seed": args.holdout_seed,
+               "rungs": args.rungs, "pruner": args.pruner, "task": _task(args)}
     experiment = build_experiment(args.spec, changes)
     out = args.out or Path("out") / f"tune-{experiment.spec.stem}"
     if not args.verbose:
@@ -53,8 +97,10 @@ def run(args: argparse.Namespace) -> int:
     result = run_tuning(experiment, out, budget=args.budget, workers=args.workers,
                         progress=progress)
     key = result.objective
-    print(f"{len(result.trials)} trials; {key} on held-out images (seed {result.after['seed']}): "
-          f"original {interval_text(*metric(result.before, key))}, tuned "
-          f"{interval_text(*metric(result.after, key))}")
+    tuned = ("the search kept the original ranges" if result.after is result.before
+             else f"tuned {interval_text(*metric(result.after, key))}")
+    print(f"{len(result.trials)} trials completed, {result.pruned} pruned; {key} on the held-out "
+          f"real part ({len(result.split.held_out)} images the search never read): original "
+          f"{interval_text(*metric(result.before, key))}, {tuned}")
     print(f"tuned spec: {out / 'tuned.yaml'}; before/after: {out / 'comparison.md'}")
     return 0

@@ -17,6 +17,11 @@ Paths are relative to the experiment file. YAML::
       lighting.ambient: [0.2, 2.0]
     expand: 1.0                          # synth tune: other ranges move within their bounds x this
     tune: [lighting.ambient]             # synth tune: only these (default: every active range)
+    holdout: 0.5                         # synth tune: real images kept from the search (stratified)
+    holdout_seed: 0                      # synth tune: seed of that split
+    rungs: [250, 500]                    # synth tune: cheaper image counts a trial is scored on first
+    pruner: successive_halving           # synth tune: stops unpromising trials at a rung
+    task: {kind: tstr, epochs: 4}        # synth tune: task objective (metrics task.accuracy/error)
     html: false                          # also write each trial's HTML report
 """
 
@@ -32,7 +37,7 @@ from renderer.spec.load import SpecError, format_location, read_yaml
 OBJECTIVE_GOALS: dict[str, Literal["min", "max"]] = {
     "kid": "min", "fid": "min", "c2st_auc": "min", "tstr_error": "min",
     "tstr_accuracy": "max", "tstr_map50": "max", "precision": "max", "recall": "max",
-    "density": "max", "coverage": "max",
+    "density": "max", "coverage": "max", "accuracy": "max", "error": "min",  # task.accuracy, task.error
 }
 
 
@@ -67,10 +72,16 @@ class RandomAxis(ExperimentModel):
 
 
 class Objective(ExperimentModel):
-    """The metric a trial is ranked by and whether lower or higher is better."""
+    """The metric a trial is ranked by and whether lower or higher is better.
+
+    ``penalty`` combines objectives: ``{metric: task.error, penalty: {c2st_auc: 0.1}}`` ranks by
+    ``task.error + 0.1 * c2st_auc`` (penalty metrics are lower-is-better; with ``goal: max`` they
+    are subtracted).
+    """
 
     metric: str = "kid"
     goal: Literal["min", "max"] | None = None
+    penalty: dict[str, float] = Field(default_factory=dict)
 
     @property
     def direction(self) -> Literal["min", "max"]:
@@ -95,6 +106,11 @@ class Experiment(ExperimentModel):
     search: dict[str, tuple[float, float]] = Field(default_factory=dict)
     expand: float = Field(1.0, ge=1.0, le=1000.0)
     tune: list[str] = Field(default_factory=list)
+    holdout: float = Field(0.5, gt=0.0, lt=1.0)
+    holdout_seed: int = Field(0, ge=0, le=2**63 - 1)
+    rungs: list[int] = Field(default_factory=list)
+    pruner: Literal["successive_halving", "hyperband", "median", "none"] = "successive_halving"
+    task: dict[str, Any] | None = None
     html: bool = False
 
     @model_validator(mode="before")
@@ -112,6 +128,11 @@ class Experiment(ExperimentModel):
         for path, (low, high) in self.search.items():
             if low > high:
                 raise ValueError(f"search.{path}: low {low} > high {high}")
+        if any(r < 2 or r >= self.n for r in self.rungs) or self.rungs != sorted(set(self.rungs)):
+            raise ValueError(f"rungs: expected increasing image counts from 2 to below n={self.n}, "
+                             f"got {self.rungs}")
+        if self.task is not None and not isinstance(self.task.get("kind"), str):
+            raise ValueError("task: give 'kind:' (a registered task name or 'module:function')")
         return self
 
 

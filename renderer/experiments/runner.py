@@ -45,20 +45,28 @@ def run_trials(trials: list[Trial], run: TrialRun, progress: Progress | None = N
         progress: called with each record and whether it was already finished.
         pool: a pool to reuse (tuning runs trials one at a time); else one is made here.
     """
-    store = TrialStore(run.root)
+    return run_setups([(trial, run.setup) for trial in trials], run.root, run.workers,
+                      progress, pool)
+
+
+def run_setups(items: list[tuple[Trial, TrialSetup]], root: Path, workers: int = 1,
+               progress: Progress | None = None,
+               pool: ExperimentPool | None = None) -> list[dict[str, Any]]:
+    """Like :func:`run_trials`, each trial with its own setup (tuning's cheap rungs: other n)."""
+    store = TrialStore(root)
     jobs: list[TrialJob] = []
     results: dict[str, dict[str, Any]] = {}
-    for trial in trials:
-        trial.spec(run.setup)  # fail before hours of work, naming the bad trial
-        key = trial.key(run.setup)
+    for trial, setup in items:
+        trial.spec(setup)  # fail before hours of work, naming the bad trial
+        key = trial.key(setup)
         cached = store.load(key)
         if cached is not None:
             results[key] = cached
             if progress:
                 progress(cached, True)
         elif all(job.key != key for job in jobs):
-            jobs.append(TrialJob(trial, key, run.setup, run.root))
-    log.info("%d trials: %d finished earlier, %d to run", len(trials), len(results), len(jobs))
+            jobs.append(TrialJob(trial, key, setup, root))
+    log.info("%d trials: %d finished earlier, %d to run", len(items), len(results), len(jobs))
 
     def done(record: dict[str, Any]) -> None:
         results[record["key"]] = record
@@ -69,9 +77,9 @@ def run_trials(trials: list[Trial], run: TrialRun, progress: Progress | None = N
         if pool is not None:
             _dispatch(jobs, pool, done)
         else:
-            with ExperimentPool(min(run.workers, _useful_workers(jobs, run.workers))) as own:
+            with ExperimentPool(min(workers, _useful_workers(jobs, workers))) as own:
                 _dispatch(jobs, own, done)
-    return [results[trial.key(run.setup)] for trial in trials]
+    return [results[trial.key(setup)] for trial, setup in items]
 
 
 def _useful_workers(jobs: list[TrialJob], workers: int) -> int:

@@ -25,6 +25,7 @@ from renderer.experiments.evaluation import (
     load_real,
     write_trial_report,
 )
+from renderer.experiments.objectives import task_metrics
 from renderer.experiments.paired import extract, save_features
 from renderer.experiments.pool import ExperimentPool
 from renderer.io import write_json_atomic
@@ -83,6 +84,7 @@ class TrialSetup:
     context: SceneContext = field(default_factory=SceneContext)
     html: bool = False
     features: bool = False  # also store the images' features (for paired differences)
+    task: dict[str, Any] | None = None  # task objective (see renderer.experiments.objectives)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class Trial:
         record = {"params": self.params, "base": self.base_hash, "data": self.data,
                   "n": setup.n, "seed": setup.seed, "evaluation": setup.evaluation,
                   "real": setup.real.identity}
+        if setup.task is not None:  # absent otherwise: keys of earlier experiments stay valid
+            record["task"] = setup.task
         text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:KEY_LENGTH]
 
@@ -173,6 +177,9 @@ def execute_trial(job: TrialJob, pool: ExperimentPool | None = None) -> dict[str
         save_features(folder, extract(synthetic, job.setup.evaluation))
         clock.lap("features_s")
     metrics = flatten_metrics(result)
+    if job.setup.task is not None:
+        metrics.update(task_metrics(job.setup.task, synthetic, real))
+        clock.lap("task_s")
     record = {
         "key": job.key, "label": job.trial.label, "params": job.trial.params,
         "spec_hash": spec.spec_hash(), "n": job.setup.n, "seed": job.setup.seed,
@@ -199,6 +206,6 @@ class _Clock:
         self.last = now
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     """JSON has no NaN: a missing interval end is stored as null."""
-    return value if math.isfinite(value) else None
+    return value if value is not None and math.isfinite(value) else None

@@ -1,7 +1,9 @@
-"""What ``synth tune`` writes besides the tuned spec: the search history and before/after."""
+"""What ``synth tune`` writes besides the tuned spec: the search history and before/after on the
+held-out real part."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 from renderer.experiments.axes import value_label
 from renderer.experiments.plots import save_figure
 from renderer.experiments.table import interval_text, markdown_table, metric, metric_names
+from renderer.experiments.trials import TrialStore
 from renderer.io import write_bytes_atomic, write_json_atomic
 
 if TYPE_CHECKING:
+    from renderer.experiments.config import Experiment
     from renderer.experiments.search_space import TunedRange
     from renderer.experiments.tuning import TuningResult
 
@@ -39,33 +43,84 @@ def write_history(path: Path, records: list[dict[str, Any]], key: str, direction
     save_figure(fig, path)
 
 
-def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange]) -> None:
-    """``comparison.md`` / ``comparison.json``: original vs tuned ranges and metrics."""
-    before, after = result.before, result.after
-    names = metric_names([before, after])
+HEADLINE = ("task.", "tstr_", "kid", "fid", "c2st_auc", "precision", "recall", "density",
+            "coverage")
+
+
+def _headline(names: list[str]) -> list[str]:
+    """Metrics of the before/after table: task and gap metrics, not per-class or per-statistic."""
+    return [n for n in names if n.startswith(HEADLINE) and ".class_accuracy." not in n]
+
+
+def _stats_rows(out: Path, before: dict[str, Any], after: dict[str, Any]) -> list[list[str]]:
+    """Per low-level statistic: synthetic - real and W1, before and after, and the engine's hint
+    for the original spec (the statistics the report's hints name)."""
+    hints = {}
+    report = TrialStore(out).folder(before["key"]) / "report.json"
+    if report.is_file():
+        table = (json.loads(report.read_text(encoding="utf-8")).get("image_stats") or {})
+        hints = {row["name"]: row.get("hint", "") for row in table.get("table", [])}
+    rows = []
+    for name in sorted({n.split(".")[1] for n in before["metrics"] if n.startswith("stats.")}):
+        diff, w1 = f"stats.{name}.difference", f"stats.{name}.w1"
+        rows.append([name, _cell(metric(before, diff)[0]), _cell(metric(after, diff)[0]),
+                     _cell(metric(before, w1)[0]), _cell(metric(after, w1)[0]),
+                     hints.get(name, "")])
+    return rows
+
+
+def _cell(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.4g}"
+
+
+def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
+                     experiment: Experiment) -> None:
+    """``comparison.md`` / ``comparison.json``: original vs tuned on the held-out real part, the
+    ranges that moved and the low-level statistics before/after."""
+    before, after, split = result.before, result.after, result.split
     rows = [[name, interval_text(*metric(before, name)), interval_text(*metric(after, name)),
-             _delta(metric(before, name)[0], metric(after, name)[0])] for name in names]
+             _delta(metric(before, name)[0], metric(after, name)[0])]
+            for name in _headline(metric_names([before, after]))]
+    moved = [r for r in ranges if r.knob.value.to_data() != result.tuned_values[r.knob.path]]
     changes = [[r.knob.path, value_label(r.knob.value.to_data()),
                 value_label(result.tuned_values[r.knob.path]),
-                f"{value_label(r.bounds[0])} .. {value_label(r.bounds[1])}"] for r in ranges]
+                f"{value_label(r.bounds[0])} .. {value_label(r.bounds[1])}"] for r in moved]
+    task = "none" if experiment.task is None else value_label(experiment.task)
+    stats = _stats_rows(out, before, after)
     text = (
-        f"# synth tune\n\nObjective: {result.objective} ({result.direction}), "
-        f"{len(result.trials)} trials. Best trial on the search images: "
-        f"{interval_text(*metric(result.best, result.objective))} (trial 0, the original ranges: "
+        f"# synth tune\n\n## Protocol\n\nThe real set was split (stratified by class, seed "
+        f"{split.seed}) into a tuning part of {len(split.tuning)} images and a held-out part of "
+        f"{len(split.held_out)} images ({split.fraction:g} of each class; `split.json` lists "
+        "both). Every search trial was scored on the tuning part only. **The figures below are "
+        "on the held-out part, which no search trial read**, with fresh rendered images of both "
+        f"specs (seed {before['seed']}, {before['n']} images each) and the full recipe: task "
+        f"objective {task}, evaluation options {value_label(experiment.evaluation or {})}. "
+        "Intervals are 95%.\n\n"
+        f"Search: objective `{result.objective_label}` ({result.direction}), "
+        f"{len(result.trials)} completed trials, {result.pruned} pruned at a cheaper rung "
+        f"(rungs: {[*experiment.rungs, experiment.n]} images, pruner {experiment.pruner}). Best "
+        f"trial on the tuning part: {interval_text(*metric(result.best, result.objective))} "
+        f"(trial 0, the original ranges: "
         f"{interval_text(*metric(result.trials[0], result.objective))}).\n\n"
-        "## Ranges\n\n"
-        + markdown_table(["field", "original", "tuned", "searched within"], changes)
-        + f"\n## Before / after on held-out images (seed {before['seed']})\n\n"
-        "The search chose its best trial on the search seed's images; these numbers come from "
-        "fresh images of both specs.\n\n"
-        + markdown_table(["metric", "original", "tuned", "change"], rows))
+        "## Before / after on the held-out real part\n\n"
+        + markdown_table(["metric", "original", "tuned", "change"], rows)
+        + f"\n## Ranges that moved ({len(moved)} of {len(ranges)} searched)\n\n"
+        + (markdown_table(["field", "original", "tuned", "searched within"], changes)
+           if changes else "None: the search kept the original ranges.\n")
+        + ("\n## Low-level statistics on the held-out part (synthetic - real)\n\n"
+           + markdown_table(["statistic", "difference, original", "difference, tuned",
+                             "W1, original", "W1, tuned", "hint for the original"], stats)
+           if stats else ""))
     write_bytes_atomic(out / "comparison.md", text.encode("utf-8"))
     write_json_atomic(out / "comparison.json", {
-        "objective": result.objective, "direction": result.direction,
-        "trials": len(result.trials), "tuned": result.tuned_values,
+        "objective": result.objective, "objective_label": result.objective_label,
+        "direction": result.direction, "trials": len(result.trials), "pruned": result.pruned,
+        "tuned": result.tuned_values, "moved": [r.knob.path for r in moved],
         "best_search_trial": {"key": result.best.get("key"),
                               "metrics": result.best.get("metrics")},
-        "held_out": {"seed": before["seed"], "original": before["metrics"],
+        "split": {"tuning": len(split.tuning), "held_out": len(split.held_out),
+                  "fraction": split.fraction, "seed": split.seed},
+        "held_out": {"seed": before["seed"], "n": before["n"], "original": before["metrics"],
                      "tuned": after["metrics"]}})
 
 

@@ -78,8 +78,13 @@ def test_tuning_writes_the_tuned_spec_and_the_comparison(tuned) -> None:
     assert spec.spec_hash() == result.best["spec_hash"]
     comparison = json.loads((result.out / "comparison.json").read_text(encoding="utf-8"))
     assert comparison["held_out"]["seed"] == 1
-    assert "## Before / after on held-out images" in (result.out / "comparison.md").read_text(
-        encoding="utf-8")
+    text = (result.out / "comparison.md").read_text(encoding="utf-8")
+    assert "## Before / after on the held-out real part" in text
+    assert "which no search trial read" in text
+    assert "| lighting.ambient | [1.2, 1.5] |" in text  # the range that moved
+    assert "| brightness |" in text  # the low-level statistic it moved, before and after
+    split = json.loads((result.out / "split.json").read_text(encoding="utf-8"))
+    assert len(split["tuning"]["names"]) + len(split["held_out"]["names"]) == N
     assert (result.out / "history.png").read_bytes()[:4] == b"\x89PNG"
     assert len((result.out / "tuning.csv").read_text(encoding="utf-8").splitlines()) == 6
 
