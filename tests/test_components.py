@@ -84,6 +84,10 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                              {"background": {"kind": "images"}}]},
                 {"options": [{"background": {"kind": "mix", "options": [
                     {"background": {"kind": "gradient"}}]}}]}],
+        "street": [{}, {"horizon": 0, "vanish_x": 1, "focal": 0.1, "buildings": 1, "trees": 30,
+                        "cars": 10, "posts": 10, "markings": 0},
+                   {"horizon": 1, "vanish_x": 0, "focal": 5, "buildings": 0, "trees": 0, "cars": 0,
+                    "posts": 0, "markings": 1}],
     },
     "texture": {
         "noise": [{}, {"scale": 1, "octaves": 8, "persistence": 1},
