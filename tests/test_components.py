@@ -103,6 +103,8 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
         "gaussian_noise": [{}, {"monochrome": 1.0}, {"sigma": 255}],
         "shot_noise": [{}, {"photons": 1}, {"photons": 1e6}],
         "jpeg": [{}, {"quality": 1}, {"quality": 100}],
+        "haze": [{}, {"density": 1, "bottom": 0, "airlight": 1, "tint": 1},
+                 {"density": 0, "bottom": 1, "airlight": 0, "tint": -1}],
         "exposure": [{}, {"brightness": 1, "contrast": 10, "gamma": 20},
                      {"brightness": -1, "contrast": 0, "gamma": 0.05}],
         "downscale": [{}, {"factor": 0.02, "interpolation": "nearest"},

@@ -83,14 +83,16 @@ class Street:
         parts.road(frame, cam, half_width, offset, rng, record["markings"])
         kerbs = (offset - half_width - rng.uniform(2, 5), offset + half_width + rng.uniform(2, 5))
         for side_x, present in zip(kerbs, record["buildings"]):
-            if present:
-                parts.building_row(frame, cam, side_x - rng.uniform(0, 3) * np.sign(-side_x), rng)
+            # no facades: a hedge or wood half the time, else open verge
+            row = parts.building_row if present else parts.foliage_row
+            if present or rng.random() < 0.5:
+                row(frame, cam, side_x - rng.uniform(0, 3) * np.sign(-side_x), rng)
         # Things standing on the street, drawn far to near so nearer ones cover farther ones.
         things: list[tuple[float, str, float]] = []
         for kind, count in (("tree", record["trees"]), ("post", record["posts"])):
             for _ in range(count):
                 side = kerbs[int(rng.integers(2))]
-                things.append((rng.uniform(4, 80), kind, side + rng.uniform(-1.5, 1.5)))
+                things.append((rng.uniform(6, 80), kind, side + rng.uniform(-1.5, 1.5)))
         for _ in range(record["cars"]):
             lane = offset + rng.uniform(-half_width + 1, half_width - 1)
             things.append((rng.uniform(6, 70), "car", lane))

@@ -219,13 +219,41 @@ def tree(frame: np.ndarray, cam: Camera, x: float, z: float, rng: np.random.Gene
     if radius < 2:
         return
     size = int(2 * radius * 1.2) + 2
-    detail = noise_field(rng, size, size, max(size / 6, 2.0))
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-    dist = np.hypot(xx - size / 2, (yy - size / 2) * rng.uniform(0.8, 1.3)) / radius
-    alpha = np.clip((1.0 - dist + 0.5 * (detail - 0.5)) * 6, 0, 1)[..., None]
-    leaves = jitter([60, 95, 40] if rng.random() < 0.8 else [140, 130, 50], rng, 0.3)
-    patch = np.asarray(leaves, np.float32) * (0.55 + 0.9 * noise_field(rng, size, size, 3.0)[..., None])
-    paste(frame, patch, alpha, int(cx - size / 2), int(cy - size / 2))
+    yy, xx = np.ogrid[0:size, 0:size]
+    dist = np.hypot(xx - size / 2, (yy - size / 2) * rng.uniform(0.8, 1.3)).astype(np.float32) / radius
+    alpha = np.clip((1.0 - dist + 0.6 * (noise_field(rng, size, size, max(size / 6, 2.0)) - 0.5)) * 6,
+                    0, 1)
+    leaves = jitter([60, 95, 40] if rng.random() < 0.75 else [150, 135, 55], rng, 0.3)
+    patch, holes = foliage(rng, size, size, leaves)
+    paste(frame, patch, (alpha * holes)[..., None], int(cx - size / 2), int(cy - size / 2))
+
+
+def foliage(rng: np.random.Generator, height: int, width: int,
+            leaves: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Leaf texture (float RGB) with fine light/dark clumps, and a mask of gaps (1 = leaves)."""
+    clumps = noise_field(rng, height, width, rng.uniform(4, 12))
+    fine = rng.random((height, width), dtype=np.float32)
+    light = 0.35 + 0.7 * clumps + 0.35 * (fine - 0.5)
+    patch = np.asarray(leaves, np.float32) * light[..., None]
+    holes = np.clip((clumps + 0.4 * fine - 0.25) * 5, 0, 1)
+    return patch, holes
+
+
+def foliage_row(frame: np.ndarray, cam: Camera, side_x: float, rng: np.random.Generator) -> None:
+    """A hedge or wood along one side of the street: a leafy plane from near to far."""
+    high, z0, length = rng.uniform(2, 15), rng.uniform(1.5, 6), rng.uniform(40, 200)
+    tw, th = 512, max(16, int(512 * high / length * 4))
+    leaves = jitter([55, 85, 40] if rng.random() < 0.75 else [130, 120, 60], rng, 0.3)
+    patch, holes = foliage(rng, th, tw, leaves)
+    # gaps between clumps show shadowed leaves behind
+    tex = np.clip(patch * (0.35 + 0.65 * holes[..., None]), 0, 255).astype(np.uint8)
+    g = -cam.height
+    near_top, far_top = cam.project(side_x, g + high, z0), cam.project(side_x, g + high, z0 + length)
+    near_bot, far_bot = cam.project(side_x, g, z0), cam.project(side_x, g, z0 + length)
+    if side_x < 0:
+        plane(frame, tex, [far_top, near_top, near_bot, far_bot])
+    else:
+        plane(frame, tex, [near_top, far_top, far_bot, near_bot])
 
 
 def paste(frame: np.ndarray, patch: np.ndarray, alpha: np.ndarray, x0: int, y0: int) -> None:
