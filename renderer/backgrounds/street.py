@@ -82,7 +82,7 @@ class Street:
         half_width, offset = rng.uniform(3, 8), rng.uniform(-2, 2)
         parts.road(frame, cam, half_width, offset, rng, record["markings"])
         kerbs = (offset - half_width - rng.uniform(2, 5), offset + half_width + rng.uniform(2, 5))
-        for side_x, present in zip(kerbs, record["buildings"]):
+        for side_x, present in zip(kerbs, record["buildings"], strict=True):
             # no facades: a hedge or wood half the time, else open verge
             row = parts.building_row if present else parts.foliage_row
             if present or rng.random() < 0.5:

@@ -45,10 +45,10 @@ class Haze:
 
     @staticmethod
     def apply(image: np.ndarray, record: dict[str, Any]) -> np.ndarray:
-        h, w = image.shape[:2]
+        h = image.shape[0]
         density = record["density"] * np.linspace(1, record["bottom"], h, dtype=np.float32)
         level = 255 * record["airlight"]
         air = np.clip([level * (1 - record["tint"] / 2), level, level * (1 + record["tint"] / 2)], 0, 255)
-        veil = np.broadcast_to(density[:, None, None], (h, 1, 1))
+        veil = density[:, None, None]
         out = image.astype(np.float32) * (1 - veil) + veil * air.astype(np.float32)
         return cv2.convertScaleAbs(out)
