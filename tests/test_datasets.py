@@ -227,26 +227,6 @@ def test_mnist_idx(tmp_path: Path) -> None:
         load(tmp_path)
 
 
-def test_gtsdb_layout(tmp_path: Path) -> None:
-    (tmp_path / "images").mkdir()
-    for name in ("00000.jpg", "00001.jpg", "00002.png"):
-        cv2.imwrite(str(tmp_path / "images" / name), np.zeros((40, 60, 3), np.uint8))
-    lines = ["00001.ppm;10;5;25;20;14", "00000.ppm;0;0;59;39;42", "00001.ppm;30;10;45;25;38"]
-    (tmp_path / "gt.txt").write_text("\n".join(lines) + "\n")
-    ds = load(tmp_path)
-    assert ds.format == "gtsdb" and ds.task == "detection" and len(ds.class_names) == 43
-    assert ds.names == ("images/00000.jpg", "images/00001.jpg", "images/00002.png")
-    np.testing.assert_array_equal(ds[0].boxes, [[0, 0, 60, 40]])  # inclusive -> exclusive
-    np.testing.assert_array_equal(ds[1].boxes, [[10, 5, 26, 21], [30, 10, 46, 26]])
-    assert ds[1].category_ids.tolist() == [14, 38] and ds[2].boxes.shape == (0, 4)
-    for bad, message in (("00001.ppm;10;5;25;20;43", "classId 43"), ("00001.ppm;10;5;25", "expected"),
-                         ("00001.ppm;10;5;5;20;1", "x2 < x1"), ("00009.ppm;1;1;5;5;1", "no image 00009")):
-        (tmp_path / "gt.txt").write_text("\n".join([*lines, bad]))
-        with pytest.raises(DatasetError, match=rf"gt\.txt line 4: .*{message}"):
-            load(tmp_path)
-    assert len(load(tmp_path, on_error="skip").skipped) == 1
-
-
 def test_gtsrb_layout(tmp_path: Path) -> None:
     (tmp_path / "Images").mkdir()
     for name in ("00000.ppm", "00001.ppm"):
@@ -306,10 +286,6 @@ def test_shared_real_sets() -> None:
     mnist = load(SHARED_DATA / "mnist-test")
     assert len(mnist) == 10_000
     assert [mnist[i].label for i in range(10)] == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-    gtsdb = load(SHARED_DATA / "gtsdb-dev")
-    assert gtsdb.format == "gtsdb" and len(gtsdb) == 200
-    assert sum(len(e[2]) for e in gtsdb.entries) == 314
-    assert sum(len(e[2]) == 0 for e in gtsdb.entries) == 3  # the negatives are items too
     gtsrb = load(SHARED_DATA / "gtsrb-test-32px-subset")
     assert gtsrb.format == "gtsrb" and len(gtsrb) == 2580
     counts = np.bincount([e[1] for e in gtsrb.entries], minlength=43)
