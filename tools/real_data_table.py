@@ -57,7 +57,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
-from renderer.evaluate.tstr import confusion, stratified_split  # noqa: E402
+from renderer.evaluate.taskgap.classification import confusion, stratified_split  # noqa: E402
 from renderer.rng import stream  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 
