@@ -32,14 +32,13 @@ from matplotlib.figure import Figure
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from renderer.datasets import load, to_eval_set  # noqa: E402
+from renderer.datasets.base import LoadedDataset  # noqa: E402
+from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
 from renderer.evaluate.taskgap.common import apply_class_map, load_class_map  # noqa: E402
 from renderer.evaluate.taskgap.detection import detection_gap  # noqa: E402
 from renderer.evaluate.taskgap.options import DetectionConfig  # noqa: E402
 from renderer.evaluate.taskgap.sources import Annotated  # noqa: E402
-
-from renderer.datasets import load, to_eval_set  # noqa: E402
-from renderer.datasets.base import LoadedDataset  # noqa: E402
-from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
 from renderer.rng import stream  # noqa: E402
 from renderer.run import RunConfig, run_dataset  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
