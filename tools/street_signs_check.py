@@ -139,8 +139,9 @@ def per_class_plot(row: dict[str, Any]) -> bytes:
         for shift, key, colour, label in ((-1, "tstr", SYNTHETIC_COLOUR, "TSTR: trained on renders"),
                                           (1, "trtr", REAL_COLOUR, "TRTR: trained on real photos")):
             per_class = result[key]["ap50_per_class"]
-            values = [per_class[n]["value"] for n in names]
-            ax.bar(x + shift * width / 2, np.nan_to_num(values), width, color=colour,
+            # a class without real boxes in the held-out half has no AP (None): drawn as 0
+            values = [per_class[n]["value"] or 0.0 for n in names]
+            ax.bar(x + shift * width / 2, values, width, color=colour,
                    label=f"{label} (mAP@.5 {result[key]['map50']['value']:.3f})")
         ax.set_xticks(x, names, rotation=90 if len(names) > 12 else 0)
         ax.set_ylim(0, 1)
@@ -238,7 +239,9 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
         notes.append(f"- {name}: TSTR trained on {row['n_rendered_train']:,} rendered frames, TRTR "
                      f"on {row['n_real_train']} real photos, {row['steps']} steps each; scored on "
                      f"{row['n_real_test']} held-out real photos. Command: `{row['command']}`; wall "
-                     f"time {row['wall_s']['total_s']:.0f} s ({row['wall_s']}) on "
+                     f"time {row['wall_s']['total_s']:.0f} s (rendering "
+                     f"{row['wall_s']['render_s']:.0f} s, training and scoring both detectors "
+                     f"{row['wall_s']['train_and_score_s']:.0f} s) on "
                      f"{row['cpu_cores']} CPU cores, training on {row['train_threads']} thread. "
                      f"AP per class: [{row['files']['per_class_plot']}]"
                      f"({row['files']['per_class_plot']}); failures: "
