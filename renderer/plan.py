@@ -17,6 +17,7 @@ from renderer.backgrounds import sample_background
 from renderer.compose.geometry import footprint, object_homography
 from renderer.effects import sample_effect
 from renderer.randomizers import sample_blend, sample_lighting, sample_material, sample_pose
+from renderer.randomizers.mount import sample_mount
 from renderer.rng import stream
 from renderer.spec.objects import ObjectLayer
 from renderer.spec.scene import SceneSpec
@@ -144,6 +145,11 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
                 dropped += 1
                 continue
         placer.add(box, layer)
+        if layer.mount is not None:
+            post = sample_mount(layer.mount, box, pose, rng=stream(seed, index, f"{base}/mount"))
+            if post is not None:  # listed first: drawn behind its object
+                objects.append(ObjectPlan(layer=f"{name}.mount", instance=k, labeled=False,
+                                          class_name=None, **post))
         objects.append(ObjectPlan(
             layer=name, instance=k, labeled=layer.labeled,
             class_name=(layer.class_name or asset["class_name"]) if layer.labeled else None,

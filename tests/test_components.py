@@ -93,6 +93,10 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                              {"background": {"kind": "images"}}]},
                 {"options": [{"background": {"kind": "mix", "options": [
                     {"background": {"kind": "gradient"}}]}}]}],
+        "street": [{}, {"horizon": 0, "vanish_x": 1, "focal": 0.1, "buildings": 1, "trees": 30,
+                        "cars": 10, "posts": 10, "markings": 0},
+                   {"horizon": 1, "vanish_x": 0, "focal": 5, "buildings": 0, "trees": 0, "cars": 0,
+                    "posts": 0, "markings": 1}],
     },
     "texture": {
         "noise": [{}, {"scale": 1, "octaves": 8, "persistence": 1},
@@ -108,6 +112,8 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
         "gaussian_noise": [{}, {"monochrome": 1.0}, {"sigma": 255}],
         "shot_noise": [{}, {"photons": 1}, {"photons": 1e6}],
         "jpeg": [{}, {"quality": 1}, {"quality": 100}],
+        "haze": [{}, {"density": 1, "bottom": 0, "airlight": 1, "tint": 1},
+                 {"density": 0, "bottom": 1, "airlight": 0, "tint": -1}],
         "exposure": [{}, {"brightness": 1, "contrast": 10, "gamma": 20},
                      {"brightness": -1, "contrast": 0, "gamma": 0.05}],
         "downscale": [{}, {"factor": 0.02, "interpolation": "nearest"},

@@ -218,3 +218,18 @@ def test_unlabeled_objects_occlude_but_are_never_labeled() -> None:
     sample = render_sample(make_spec(data), 0, 0)
     assert sample.objects == () and (sample.instance_map == 1).any()
     assert sample.class_names == ()
+
+
+def test_mounted_object_stands_on_an_unlabeled_post_behind_it() -> None:
+    sign = {**_rectangle("sign", 0.5, 0.3, 0.25),
+            "mount": {"length": 2, "width": 0.2, "color": {"rgb": [90, 90, 90]}}}
+    sample = render_sample(make_spec(_scene(sign)), 0, 0)
+    post, target = sample.plan["objects"]
+    assert post["layer"] == "sign.mount" and not post["labeled"] and target["labeled"]
+    (obj,) = sample.objects
+    check_labels(sample)
+    assert obj.visibility == 1.0 and obj.bbox == (24.0, 11.0, 40.0, 27.0)
+    # the post runs from the sign's centre two sign heights below its box, 0.2 sign widths wide
+    assert (sample.instance_map[28:59, 31:33] == 1).all()
+    assert (sample.instance_map[28:, 26] == 0).all() and (sample.instance_map[60:] == 0).all()
+    assert post["pose"]["size"] == pytest.approx(16 * 2.5) and post["pose"]["y"] == pytest.approx(19.2 + 20)

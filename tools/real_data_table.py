@@ -1,7 +1,7 @@
 """The real-data table of the README: each example scene against the real set it imitates.
 
-For each scene (``digits``: ``scenes/digits.yaml`` vs the 10,000 MNIST test digits; ``signs``:
-``scenes/signs.yaml`` vs the 2,580-image GTSRB test subset) it measures
+For each classification scene (``digits``: ``scenes/digits.yaml`` vs the 10,000 MNIST test digits;
+``signs``: ``scenes/signs.yaml`` vs the 2,580-image GTSRB test subset) it measures
 
 - TSTR: the scene's check tool (``tools/handwriting_check.py``, ``tools/signs_check.py``) with its
   default recipe (rendered set size, CNN, epochs, seed) trains on rendered images only and is
@@ -19,8 +19,14 @@ held-out half) into ``--out``. A scene run alone replaces only its own row. Trai
 CPU thread; the signs are rendered by 2 worker processes, the digits in this process. On 2
 shared CPU cores a row takes 10-20 min (``--cache DIR`` keeps rendered sets for a rerun).
 
-    python tools/real_data_table.py [--scene digits signs] [--out docs/real-data]
-        [--data ../shared/data] [--cache DIR] [--n N] [--epochs E] [--eval-max 10000]
+The detection scene ``street-signs`` (``scenes/street-signs.yaml`` vs the 200 GTSDB dev photos)
+runs ``tools/street_signs_check.py`` with its defaults: the default detector of ``synth eval``
+trained from scratch on renders only (TSTR) and on half of the real photos (TRTR), mAP@.5 over
+GTSDB's four categories on the other half; ``--real DIR`` scores the same recipe on another
+real set of the GTSDB layout instead (its row is then named after that folder).
+
+    python tools/real_data_table.py [--scene digits signs street-signs] [--out docs/real-data]
+        [--data ../shared/data] [--real DIR] [--cache DIR] [--n N] [--epochs E] [--eval-max 10000]
 
 The real sets are read from ``../shared/data`` beside the repository (``mnist-test`` and
 ``gtsrb-test-32px-subset``) unless ``--data`` says otherwise; a scene whose real set is absent
@@ -59,6 +65,7 @@ from renderer.spec.load import load_spec  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "docs" / "real-data"
 SCENES = ("digits", "signs")
+DETECTION_SCENES = {"street-signs": "gtsdb-dev"}
 
 Images = np.ndarray  # (n, H, W) gray or (n, H, W, 3) RGB uint8
 FitPredict = Callable[[Images, np.ndarray, Images, int], np.ndarray]
@@ -276,10 +283,30 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
     return "\n".join([*lines, "", *notes]) + "\n"
 
 
+def detection_row(name: str, args: argparse.Namespace, table: dict[str, Any], command: str) -> None:
+    """Measure a detection scene's row with its check tool's defaults; saved into ``table``."""
+    import street_signs_check as check
+
+    real_dir = args.real or args.data / DETECTION_SCENES[name]
+    if not (real_dir / "gt.txt").is_file():
+        print(f"{name}: skipped, no GTSDB-layout real set at {real_dir} (see --data / --real)")
+        return
+    print(f"{name}: measuring against {real_dir} ...", flush=True)
+    overrides = [f"--{k}={v}" for k, v in (("n", args.n), ("cache", args.cache)) if v]
+    row = check.run(check.parse_args(["--real", str(real_dir), "--out", str(args.out), *overrides]))
+    key = name if args.real is None else f"{name}@{real_dir.name}"
+    table.setdefault("detection_rows", {})[key] = {
+        **check.table_row(row), "command": command, "cpu_cores": os.cpu_count(), "train_threads": 1}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "table.json").write_text(json.dumps(table, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scene", nargs="+", choices=SCENES, default=list(SCENES))
+    parser.add_argument("--scene", nargs="+", choices=(*SCENES, *DETECTION_SCENES),
+                        default=list(SCENES))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the real sets")
+    parser.add_argument("--real", type=Path, help="street-signs: score on this GTSDB-layout folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, help="keep rendered training sets here")
     parser.add_argument("--n", type=int, help="rendered training images (default: the check tool's)")
@@ -295,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     table_path = args.out / "table.json"
     table = json.loads(table_path.read_text()) if table_path.is_file() else {"rows": {}}
     for name in args.scene:
+        if name in DETECTION_SCENES:
+            detection_row(name, args, table, command)
+            continue
         make_recipe, folder = RECIPES[name]
         real_dir = args.data / folder
         if not real_dir.is_dir():
@@ -308,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         table_path.write_text(json.dumps(table, indent=1) + "\n")
     for row in table["rows"].values():  # every row, so a change of layout reaches them all
         (args.out / row["per_class_plot"]).write_bytes(per_class_plot(row))
-    text = markdown(table["rows"])
+    import street_signs_check
+
+    text = markdown(table["rows"]) + street_signs_check.markdown(table.get("detection_rows", {}))
     if table["rows"]:
         (args.out / "table.md").write_text(text)
     print(text)

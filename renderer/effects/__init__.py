@@ -4,4 +4,4 @@ from renderer.effects.base import EFFECTS, apply_effect, sample_effect
 
 __all__ = ["EFFECTS", "apply_effect", "sample_effect"]
 
-from renderer.effects import albu, blur, downscale, exposure, jpeg, noise, shadow  # noqa: F401
+from renderer.effects import albu, blur, downscale, exposure, haze, jpeg, noise, shadow  # noqa: F401

@@ -129,11 +129,31 @@ class Blend(SpecModel):
     poisson_strength: FloatParam(ge=0, le=1) = [0.3, 0.7]
 
 
+class Mount(SpecModel):
+    """A post under each object of the layer (a sign on its pole), drawn behind it, unlabeled.
+
+    ``p`` is the probability that an object has one; ``length`` is the post's visible length in
+    object heights below the object's box, ``width`` its width as a fraction of the object's
+    width. The post follows the object's in-plane rotation.
+
+    YAML::
+
+        mount: {p: 0.8, length: [1, 4], width: [0.05, 0.12],
+                color: {saturation: [0, 0.15], value: [0.3, 0.8]}}
+    """
+
+    p: FloatParam(ge=0, le=1) = 1.0
+    length: FloatParam(ge=0, le=100) = [1, 4]
+    width: FloatParam(ge=0.01, le=1) = [0.05, 0.12]
+    color: ColorSpec = ColorSpec(saturation=[0, 0.15], value=[0.3, 0.8])
+
+
 class ObjectLayer(SpecModel):
     """A group of objects drawn from one asset source.
 
     ``labeled: false`` makes distractors and occluders: drawn, occluding, never annotated.
     ``class_name`` gives every object of the layer one class instead of the asset's own.
+    ``mount`` stands each object on a post (see :class:`Mount`).
     """
 
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)
@@ -145,6 +165,7 @@ class ObjectLayer(SpecModel):
                           Annotated[MeshPose, Tag("mesh")]], Discriminator(_pose_kind)] = Pose()
     material: Material = Material()
     blend: Blend = Blend()
+    mount: Mount | None = None
 
     @model_validator(mode="before")
     @classmethod
