@@ -84,6 +84,9 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                              {"background": {"kind": "images"}}]},
                 {"options": [{"background": {"kind": "mix", "options": [
                     {"background": {"kind": "gradient"}}]}}]}],
+        "tray": [{}, {"floor_size": 0.05, "wall_width": 0, "rim_width": 0, "grain": 0.5,
+                      "wall_light": 1, "floor": {"rgb": [255, 255, 255]}},
+                 {"floor_size": 4, "wall_width": 1, "rim_width": 1, "grain": 64, "wall_light": 0}],
     },
     "texture": {
         "noise": [{}, {"scale": 1, "octaves": 8, "persistence": 1},

@@ -45,7 +45,9 @@ def base_color(record: dict[str, Any], mesh: MeshData, points: np.ndarray, face:
         tint = np.asarray(marble["color"], np.float32) / 255
         colour += (tint - colour) * vein[:, None]
     if record["source"] == "dice" and n:
-        colour = _pips(points, colour, np.asarray(material["pip_color"], np.float32) / 255, pixel)
+        colour = _pips(points, colour, np.asarray(material["pip_color"], np.float32) / 255, pixel,
+                       radius=material.get("pip_radius", PIP_RADIUS),
+                       spacing=material.get("pip_spacing", PIP_SPACING))
     return colour
 
 
@@ -72,8 +74,10 @@ def _veins(points: np.ndarray, marble: dict[str, Any], pixel: np.ndarray) -> np.
     return (1 - _smoothstep(width, width + blur + 1e-3, dist)) * np.float32(marble["strength"])
 
 
-def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.ndarray) -> np.ndarray:
-    """Paint the die's pips: disks on each face, darker towards their centre (a dimple)."""
+def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.ndarray, *,
+          radius: float = PIP_RADIUS, spacing: float = PIP_SPACING) -> np.ndarray:
+    """Paint the die's pips: disks of ``radius`` on each face, centres ``spacing`` apart (both
+    fractions of the die's side), darker towards their centre (a dimple)."""
     axis = np.abs(points).argmax(1)
     unit = np.zeros_like(points)
     unit[np.arange(len(points)), axis] = np.sign(points[np.arange(len(points)), axis])
@@ -89,8 +93,8 @@ def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.nda
         if not sel.any():
             continue
         for cu, cv in centres:
-            d = np.hypot(u[sel] - cu * PIP_SPACING, v[sel] - cv * PIP_SPACING)
+            d = np.hypot(u[sel] - cu * spacing, v[sel] - cv * spacing)
             nearest[sel] = np.minimum(nearest[sel], d)
-    cover = 1 - _smoothstep(PIP_RADIUS - pixel / 2, PIP_RADIUS + pixel / 2, nearest)
-    dimple = pip[None, :] * (0.6 + 0.4 * np.clip(nearest / PIP_RADIUS, 0, 1))[:, None]
+    cover = 1 - _smoothstep(radius - pixel / 2, radius + pixel / 2, nearest)
+    dimple = pip[None, :] * (0.6 + 0.4 * np.clip(nearest / radius, 0, 1))[:, None]
     return colour + (dimple - colour) * cover[:, None]
