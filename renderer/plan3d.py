@@ -45,7 +45,6 @@ def plan_meshes(spec: SceneSpec, seed: int, index: int, pending: list[tuple[Obje
                 camera: dict[str, Any], placer: _Placer) -> tuple[list[ObjectPlan], int]:
     """Plans of the mesh objects (placed in turn, as flat ones) and how many were dropped."""
     from renderer.plan import ObjectPlan
-    from renderer.randomizers import sample_blend, sample_material
 
     width, height = spec.render_size
     ctx = spec.context
@@ -76,8 +75,8 @@ def plan_meshes(spec: SceneSpec, seed: int, index: int, pending: list[tuple[Obje
             layer=name, instance=k, labeled=layer.labeled,
             class_name=(layer.class_name or class_name) if layer.labeled else None,
             asset={**asset, "class_name": class_name}, pose=pose,
-            material=sample_material(layer.material, rng=stream(seed, index, f"{base}/material")),
-            blend=sample_blend(layer.blend, rng=stream(seed, index, f"{base}/blend"))))
+            # a mesh's surface is its asset's material, and it is rendered, not pasted
+            material={}, blend={}))
     return objects, dropped
 
 

@@ -27,7 +27,10 @@ Items of detection sets: ``image`` is a ``tv_tensors.Image`` (C, H, W) uint8 and
   points any class has; point j is ``keypoint_names[class][j]``, classes with fewer are padded
   with absent points. v2 flips move points as pixel indices (x -> W - 1 - x) and never swap
   left/right names;
-- ``image_id``: int, the sample index (COCO image id on disk); ``plan``: the sample's plan (dict).
+- ``image_id``: int, the sample index (COCO image id on disk); ``plan``: the sample's plan (dict);
+- 3D scenes (rendered on the fly) add ``depth`` (1, H, W) float32 metres (0 = no object),
+  ``K`` (3, 3) intrinsics, ``rotations`` (n, 3, 3) and ``translations`` (n, 3) metres: each
+  object's model-to-camera pose (plain tensors: geometric transforms do not update them).
 
 Classification sets give ``(image, class_index)``. Transforms are called as
 ``transforms(image, target)``, which torchvision ``transforms.v2`` understands: boxes, masks and
@@ -105,6 +108,11 @@ def to_torch(record: LoadedSample, task: str, masks: bool = True) -> tuple[tv_te
         target["masks"] = tv_tensors.Mask(torch.from_numpy(instance_masks.view(np.uint8)))
     if record.keypoints is not None:
         target.update(keypoint_fields(record.keypoints, size))
+    if "depth" in record.meta:  # 3D scenes: depth map (1, H, W) metres, camera K, object poses
+        target["depth"] = torch.from_numpy(record.meta["depth"])[None]
+        target["K"] = torch.from_numpy(record.meta["K"])
+        target["rotations"] = torch.from_numpy(record.meta["R"])
+        target["translations"] = torch.from_numpy(record.meta["t"])
     return image, target
 
 

@@ -73,6 +73,14 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                              "pressure": 0.9},
                         {"digits": {"0": 1, "8": 3}, "elastic": 0.3, "jitter": 0.2, "closure": [-0.4, 0.4],
                          "aspect": 5, "proportion": 0.24, "width": 0.5}],
+        "mesh": [{}, {"source": {"procedural": "dice", "edge_radius": [0, 1], "detail": 1},
+                      "size": 0.0001, "material": {"marble": 1, "translucency": 1, "roughness": 0,
+                                                   "specular": 1}},
+                 {"source": {"procedural": "glyph", "text": ["A", "7", "%"], "aspect": 20}},
+                 {"source": {"procedural": "torus", "aspect": 0.05, "detail": 5}, "size": 1000,
+                  "material": {"roughness": 1, "specular": 0, "color": {"rgb": [0, 0, 0]}}},
+                 {"source": {"procedural": "cylinder", "aspect": [0.05, 20]}},
+                 {"source": {"procedural": "sphere", "detail": 1}}],
     },
     "background": {
         "solid": [{}, {"color": {"rgb": [10, 20, 30]}}],
@@ -116,6 +124,7 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
         "yolo": [{"task": "detection"}, {"task": "detection", "yolo_mode": "polygons"}],
         "imagefolder": [{"task": "classification"}],
         "webdataset": [{"task": "detection"}, {"task": "classification"}],
+        "bop": [{"task": "detection", "scene": "mesh"}],
     },
 }
 
@@ -289,8 +298,19 @@ def test_effect_apply_contract(kind: str, name: str, k: int, block: dict[str, An
     assert apply_effect(image, skipped) is image
 
 
-def _writer_samples(task: str) -> tuple[DatasetInfo, list[Any]]:
-    spec = make_spec(CLASSIFICATION_DATA if task == "classification" else MIXED_DATA)
+MESH_DATA: dict[str, Any] = {
+    "canvas": {"width": 96, "height": 64}, "background": {"kind": "gradient"},
+    "camera": {"elevation": [50, 90], "distance": 0.5},
+    "objects": [{"name": "dice", "count": [1, 3], "asset": {"kind": "mesh",
+                 "source": {"procedural": "dice"}, "size": 0.05},
+                 "pose": {"rest_on": "ground"}}],
+    "output": {"image_format": "png"},
+}
+
+
+def _writer_samples(task: str, scene: str = "flat") -> tuple[DatasetInfo, list[Any]]:
+    data = {"flat": MIXED_DATA, "mesh": MESH_DATA}[scene]
+    spec = make_spec(CLASSIFICATION_DATA if task == "classification" else data)
     classes = class_table(spec)
     info = DatasetInfo(class_names=classes.names, keypoint_names=classes.keypoint_names,
                        image_format=spec.output.image_format, task=spec.task,
@@ -321,8 +341,8 @@ def test_writer_contract(kind: str, name: str, k: int, block: dict[str, Any] | N
                          tmp_path: Path) -> None:
     if block is None:
         _params(kind, name, block)
-    info, samples = _writer_samples(block["task"])
-    options = {key: value for key, value in block.items() if key != "task"}
+    info, samples = _writer_samples(block["task"], block.get("scene", "flat"))
+    options = {key: value for key, value in block.items() if key not in ("task", "scene")}
     info = dataclasses.replace(info, options=options)
     digests = [sample_digest(s) for s in samples]
     first = _write_dataset(name, info, samples, tmp_path / "a")

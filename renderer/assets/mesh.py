@@ -5,8 +5,9 @@ Procedural sources need no download: ``dice`` (rounded cube with pips in the sta
 opposite faces sum to 7; its class is the face that ends up on top, read from the pose),
 ``box`` (rounded edges; ``aspect`` = height / side), ``cylinder`` (``aspect`` = height /
 diameter), ``sphere``, ``torus`` (``aspect`` = tube / ring radius) and ``glyph`` (a character of
-``font`` extruded; ``aspect`` = depth / height). ``size`` is the longest side in metres; a file
-keeps its own size times ``scale`` (metres per file unit) unless ``size`` is given. ``detail``
+``font`` extruded; ``aspect`` = depth / height). ``size`` is the longest side in metres (default
+5 cm, 16 mm for dice); a file keeps its own size times ``scale`` (metres per file unit) unless
+``size`` is given. ``detail``
 (1-5) sets the tessellation. In a flat scene a mesh is drawn as seen from above.
 
 Materials: ``roughness`` (0 glossy .. 1 matte) and ``specular`` set the highlight,
@@ -42,6 +43,8 @@ from renderer.spec.params import FloatParam, NamesParam
 
 PROCEDURAL = ("dice", "box", "cylinder", "sphere", "torus", "glyph")
 KEYPOINTS = ("centroid", *(f"corner{i:03b}" for i in range(8)))
+DEFAULT_SIZE = 0.05  # metres: a hand-sized object
+DICE_SIZE = 0.016  # the common 16 mm die
 _ASPECT = {"box": 1.0, "cylinder": 1.0, "torus": 0.35, "glyph": 0.3}
 
 
@@ -175,7 +178,9 @@ def _size(params: MeshParams, record: dict[str, Any], rng: np.random.Generator,
           ctx: SceneContext) -> float:
     """Metres per mesh unit (procedural meshes are 1 unit long)."""
     if params.size is None:
-        return params.source.scale if record["source"] == "file" else 0.05
+        if record["source"] == "file":
+            return params.source.scale
+        return DICE_SIZE if record["source"] == "dice" else DEFAULT_SIZE
     drawn = float(params.size.sample(rng))
     if record["source"] != "file":
         return drawn

@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=int, default=0, help="first index (default 0)")
     p.add_argument("--seed", type=int, help="run seed (default: the spec's seed)")
     p.add_argument("--format", default="coco",
-                   choices=["coco", "yolo", "imagefolder", "webdataset"], help="dataset layout")
+                   choices=["coco", "yolo", "imagefolder", "webdataset", "bop"], help="dataset layout")
     p.add_argument("--image-format", choices=["jpg", "png"], help="override output.image_format")
     p.add_argument("--yolo-mode", choices=["boxes", "polygons"], default="boxes",
                    help="YOLO labels: boxes (detect) or polygons (segment)")
@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     if args.n < 0 or (args.shard_size is not None and args.shard_size < 1):
         raise ValueError("-n must be >= 0 and --shard-size >= 1")
+    if args.format == "bop" and not any(layer.is_mesh for layer in spec.objects):
+        raise ValueError("--format bop needs 3D objects: a layer with asset kind mesh")
     if args.index and any(i < 0 for i in args.index):
         raise ValueError("--index must be >= 0")
     indices = tuple(sorted(set(args.index))) if args.index else None

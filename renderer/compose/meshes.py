@@ -26,7 +26,9 @@ from renderer.plan import ObjectPlan
 from renderer.resources import SceneContext
 
 NEAR = 1e-3  # metres: objects closer to the camera than this are not drawn
-_SUB = ((-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25))
+# Edge pixels average their centre ray with two more on the other diagonal: three samples (four
+# coverage levels) at half the rays of a 2x2 grid.
+_SUB = ((0.25, -0.25), (-0.25, 0.25))
 _SHADOW_BIAS = 1e-3  # fraction of the object size a shadow ray starts above its surface
 
 
@@ -46,15 +48,14 @@ class Posed:
         inv = self.rot.T / self.scale
         return ((origins - self.trans) @ inv.T).astype(np.float32), (directions @ inv.T).astype(np.float32)
 
-    def sphere_hit(self, origins: np.ndarray, directions: np.ndarray) -> np.ndarray:
-        """(n,) bool: rays that may meet the object (they cross its bounding sphere ahead)."""
-        r = self.mesh.radius * self.scale
-        oc = origins - self.trans
-        d2 = (directions * directions).sum(1)
-        b = (oc * directions).sum(1)
-        c = (oc * oc).sum(1) - r * r
-        disc = b * b - d2 * c
-        return (disc >= 0) & ((-b + np.sqrt(np.maximum(disc, 0))) > 0)
+    def sphere_hit(self, origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        """(n,) bool: rays from ``origins`` along one unit ``direction`` that may meet the
+        object (they pass its bounding sphere ahead of their origin)."""
+        r = np.float32(self.mesh.radius * self.scale)
+        oc = origins - self.trans.astype(np.float32)
+        along = oc @ direction.astype(np.float32)
+        across = np.einsum("ij,ij->i", oc, oc) - along * along
+        return (across <= r * r) & (along < r)
 
 
 @dataclass
@@ -92,11 +93,14 @@ def pose_objects(objects: list[tuple[int, ObjectPlan]], camera: dict[str, Any],
     return posed
 
 
-def _box(p: Posed, k: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
-    corners = (p.mesh.corners() * p.scale) @ p.rot.T + p.trans
-    if (corners[:, 2] <= NEAR).any():
+def _footprint(p: Posed, k: np.ndarray, width: int, height: int
+               ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+    """The object's projected box (x0, y0, x1, y1) and, in it, the pixels whose centre rays can
+    meet it: inside the projected convex hull, grown by a pixel so the test stays conservative."""
+    hull = (p.mesh.hull * p.scale) @ p.rot.T + p.trans
+    if (hull[:, 2] <= NEAR).any():
         return None
-    uv = project(k, corners)
+    uv = project(k, hull)
     x0, y0 = np.floor(uv.min(0)).astype(int)
     x1, y1 = np.ceil(uv.max(0)).astype(int)
     # the part far outside the canvas only matters for the amodal area: cap its cost
@@ -104,33 +108,48 @@ def _box(p: Posed, k: np.ndarray, width: int, height: int) -> tuple[int, int, in
     x1, y1 = min(x1, 2 * width), min(y1, 2 * height)
     if x1 <= max(x0, 0) or y1 <= max(y0, 0) or x0 >= width or y0 >= height:
         return None
-    return x0, y0, x1, y1
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    # OpenCV puts pixel centres on integers; ours are at +0.5
+    outline = cv2.convexHull(((uv - (x0 + 0.5, y0 + 0.5)) * 16).round().astype(np.int32))
+    cv2.fillConvexPoly(mask, outline, 1, cv2.LINE_8, 4)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    return (x0, y0, x1, y1), np.flatnonzero(mask)
 
 
-def _primary(p: Posed, k: np.ndarray, box: tuple[int, int, int, int]) -> _Cast:
+def _primary(p: Posed, k: np.ndarray, box: tuple[int, int, int, int], candidates: np.ndarray
+             ) -> _Cast:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    ys, xs = np.divmod(np.arange(w * h), w)
+    ys, xs = np.divmod(candidates, w)
     dirs = pixel_rays(k, xs + (x0 + 0.5), ys + (y0 + 0.5))
     o, d = p.to_object(np.zeros((1, 3)), dirs)
     hits = cast(p.mesh, np.broadcast_to(o, d.shape), d)
-    return _Cast(x0, y0, w, h, np.flatnonzero(hits.hit), hits)
+    return _Cast(x0, y0, w, h, candidates[hits.hit], hits)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """Rows of ``v`` scaled to unit length, in place (float32)."""
+    v *= (1 / np.sqrt(np.maximum(np.einsum("ij,ij->i", v, v), 1e-18)))[:, None]
+    return v
 
 
 def _surface(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Camera-frame points, unit normals, mesh-frame points and pixel footprints of hits."""
     pts = dirs * hits.t[:, None]
-    nrm_mesh = (p.mesh.normals[p.mesh.faces[hits.face]] * hits.bary[:, :, None]).sum(1)
-    nrm = nrm_mesh @ p.rot.T.astype(np.float32)
-    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-9)
+    rot = p.rot.astype(np.float32)
+    corner_normals = p.mesh.normals[p.mesh.faces[hits.face]]  # (n, 3 vertices, 3)
+    nrm = _unit(np.einsum("nvj,nv->nj", corner_normals, hits.bary) @ rot.T)
     # shading normals may face away at silhouettes: keep them on the camera's side
-    facing = (nrm * dirs).sum(1)
-    nrm -= np.maximum(facing, 0)[:, None] * dirs / (dirs * dirs).sum(1, keepdims=True)
-    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-9)
-    local = ((pts - p.trans) @ p.rot).astype(np.float32) / np.float32(p.scale)
-    pixel = (hits.t / np.float32(k[0, 0] * p.scale)).astype(np.float32)
-    return pts.astype(np.float32), nrm.astype(np.float32), local, pixel
+    facing = np.einsum("ij,ij->i", nrm, dirs)
+    away = np.flatnonzero(facing > 0)
+    if len(away):
+        d = dirs[away]
+        nrm[away] -= (facing[away] / np.einsum("ij,ij->i", d, d))[:, None] * d
+        nrm[away] = _unit(nrm[away])
+    local = (pts - p.trans.astype(np.float32)) @ (rot / np.float32(p.scale))
+    pixel = hits.t * np.float32(1 / (k[0, 0] * p.scale))
+    return pts, nrm, local, pixel
 
 
 def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np.ndarray,
@@ -138,13 +157,16 @@ def _colour(p: Posed, hits: Hits, dirs: np.ndarray, k: np.ndarray, light_cam: np
     """uint8 colours and camera-frame normals of one object's hits."""
     pts, nrm, local, pixel = _surface(p, hits, dirs, k)
     base = base_color(p.plan.asset, p.mesh, local, hits.face, hits.bary, pixel)
-    view = -dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
+    view = _unit(-dirs)
+    lit = np.ones(len(pts), np.float32)
     if shadows:
-        origins = pts + nrm * np.float32(_SHADOW_BIAS * p.scale + 1e-6)
-        lit = 1 - occlusion(origins, light_cam, scene)
-    else:
-        lit = np.ones(len(pts), np.float32)
-    return shade(base, nrm, view.astype(np.float32), light_cam, strength, lit,
+        # points facing away from the light are dark already, and a convex body shadows only
+        # its own far side: neither needs shadow rays
+        facing = np.flatnonzero(nrm @ light_cam > 0)
+        others = [q for q in scene if q is not p or not p.mesh.convex]
+        origins = pts[facing] + nrm[facing] * np.float32(_SHADOW_BIAS * p.scale + 1e-6)
+        lit[facing] = 1 - occlusion(origins, light_cam, others)
+    return shade(base, nrm, view, light_cam, strength, lit,
                  p.plan.asset["material"]), nrm
 
 
@@ -159,93 +181,127 @@ def render_meshes(frame: np.ndarray, id_map: np.ndarray, objects: list[tuple[int
     scene = pose_objects(objects, camera, ctx)
     casts: dict[int, _Cast] = {}
     for p in scene:
-        box = _box(p, k, width, height)
-        if box is not None:
-            casts[p.object_id] = _primary(p, k, box)
+        found = _footprint(p, k, width, height)
+        if found is not None:
+            casts[p.object_id] = _primary(p, k, *found)
     drawn = [p for p in scene if p.object_id in casts]
 
-    depth = np.full((height, width), np.inf, np.float32)
+    depth = np.zeros((height, width), np.float32)
+    normals = np.zeros((height, width, 3), np.float32)
+    if not drawn:
+        return MeshRender(depth, normals, {})
+    # all full-frame work happens in the union of the objects' boxes (grown by the edge ring)
+    ux0 = max(min(casts[p.object_id].x0 for p in drawn) - 1, 0)
+    uy0 = max(min(casts[p.object_id].y0 for p in drawn) - 1, 0)
+    ux1 = min(max(casts[p.object_id].x0 + casts[p.object_id].w for p in drawn) + 1, width)
+    uy1 = min(max(casts[p.object_id].y0 + casts[p.object_id].h for p in drawn) + 1, height)
+    zbuf = np.full((uy1 - uy0, ux1 - ux0), np.inf, np.float32)
+    pixels = {}
     for p in drawn:
         c = casts[p.object_id]
         ys, xs = np.divmod(c.pix, c.w)
         xs, ys = xs + c.x0, ys + c.y0
-        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-        xs, ys, t = xs[inside], ys[inside], c.hits.t[inside]
-        nearer = t < depth[ys, xs]
-        depth[ys[nearer], xs[nearer]] = t[nearer]
+        inside = np.flatnonzero((xs >= 0) & (xs < width) & (ys >= 0) & (ys < height))
+        xs, ys = xs[inside], ys[inside]
+        pixels[p.object_id] = (xs, ys, inside)
+        t = c.hits.t[inside]
+        nearer = t < zbuf[ys - uy0, xs - ux0]
+        zbuf[ys[nearer] - uy0, xs[nearer] - ux0] = t[nearer]
         id_map[ys[nearer], xs[nearer]] = p.object_id
 
-    if shadows and drawn:
+    if shadows:
         ground_shadow(frame, id_map, drawn, k, r_cw, camera, light_cam, lighting["directional"])
-    background = frame.copy()
-    normals = np.zeros((height, width, 3), np.float32)
+    background = frame[uy0:uy1, ux0:ux1].copy()
     for p in drawn:
         c = casts[p.object_id]
-        ys, xs = np.divmod(c.pix, c.w)
-        xs, ys = xs + c.x0, ys + c.y0
-        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-        own = inside.copy()
-        own[inside] = id_map[ys[inside], xs[inside]] == p.object_id
-        sel = Hits(np.ones(int(own.sum()), bool), c.hits.t[own], c.hits.face[own], c.hits.bary[own])
-        dirs = pixel_rays(k, xs[own] + 0.5, ys[own] + 0.5)
+        xs, ys, inside = pixels[p.object_id]
+        own = np.flatnonzero(id_map[ys, xs] == p.object_id)
+        xs, ys, rows = xs[own], ys[own], inside[own]
+        sel = Hits(np.ones(len(rows), bool), c.hits.t[rows], c.hits.face[rows], c.hits.bary[rows])
+        dirs = pixel_rays(k, xs + 0.5, ys + 0.5)
         rgb, nrm = _colour(p, sel, dirs, k, light_cam, strength, shadows, drawn)
-        frame[ys[own], xs[own]] = rgb
-        normals[ys[own], xs[own]] = nrm
+        frame[ys, xs] = rgb
+        normals[ys, xs] = nrm
 
-    _antialias(frame, background, id_map, drawn, casts, k, light_cam, strength, shadows)
-    geometry = {p.object_id: _geometry(p, casts[p.object_id], k, depth, width, height)
+    region = (ux0, uy0, ux1, uy1)
+    _antialias(frame, background, id_map, region, drawn, casts, k, light_cam, strength, shadows)
+    geometry = {p.object_id: _geometry(p, casts[p.object_id], k, zbuf, region, width, height)
                 for p in drawn}
-    depth[~np.isfinite(depth)] = 0
+    zbuf[~np.isfinite(zbuf)] = 0
+    depth[uy0:uy1, ux0:ux1] = zbuf
     return MeshRender(depth, normals, geometry)
 
 
-def _antialias(frame: np.ndarray, background: np.ndarray, id_map: np.ndarray, drawn: list[Posed],
-               casts: dict[int, _Cast], k: np.ndarray, light_cam: np.ndarray, strength: float,
-               shadows: bool) -> None:
-    """Replace colours at ownership edges touching a mesh by the mean of 2x2 sub-pixel rays."""
-    if not drawn:
-        return
-    mesh_ids = np.zeros(int(id_map.max()) + 1, bool)
-    mesh_ids[[p.object_id for p in drawn]] = True
-    is_mesh = mesh_ids[id_map]
-    edge = np.zeros(id_map.shape, np.uint8)
+def _edges(id_map: np.ndarray, mesh_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(ys, xs) of pixels on an ownership edge that touches a mesh (both sides of it)."""
+    lut = np.zeros(max(int(id_map.max()), *mesh_ids) + 1, bool)
+    lut[mesh_ids] = True
+    is_mesh = lut[id_map]
+    edge = np.zeros(id_map.shape, bool)
     dx = (id_map[:, 1:] != id_map[:, :-1]) & (is_mesh[:, 1:] | is_mesh[:, :-1])
     dy = (id_map[1:] != id_map[:-1]) & (is_mesh[1:] | is_mesh[:-1])
     edge[:, 1:] |= dx
     edge[:, :-1] |= dx
     edge[1:] |= dy
     edge[:-1] |= dy
-    ys, xs = np.nonzero(edge)
+    return np.nonzero(edge)
+
+
+def _antialias(frame: np.ndarray, background: np.ndarray, id_map: np.ndarray,
+               region: tuple[int, int, int, int], drawn: list[Posed], casts: dict[int, _Cast],
+               k: np.ndarray, light_cam: np.ndarray, strength: float, shadows: bool) -> None:
+    """Replace colours at ownership edges touching a mesh by the mean of sub-pixel rays.
+
+    ``background`` is the frame in ``region`` (x0, y0, x1, y1) before the meshes were drawn.
+    """
+    ux0, uy0, ux1, uy1 = region
+    ys, xs = _edges(id_map[uy0:uy1, ux0:ux1], [p.object_id for p in drawn])
     if not len(xs):
         return
-    total = np.zeros((len(xs), 3), np.float32)
-    for ox, oy in _SUB:
-        sx, sy = xs + 0.5 + ox, ys + 0.5 + oy
-        dirs = pixel_rays(k, sx, sy)
-        best = np.full(len(xs), np.inf, np.float32)
-        colour = background[ys, xs].astype(np.float32)
-        for p in drawn:
-            c = casts[p.object_id]
-            near = np.flatnonzero((xs >= c.x0) & (xs < c.x0 + c.w) & (ys >= c.y0) & (ys < c.y0 + c.h))
-            if not len(near):
-                continue
-            o, d = p.to_object(np.zeros((1, 3)), dirs[near])
-            hits = cast(p.mesh, np.broadcast_to(o, d.shape), d)
-            idx = near[hits.hit]
-            closer = hits.t < best[idx]
-            if not closer.any():
-                continue
-            idx = idx[closer]
-            best[idx] = hits.t[closer]
-            sub = Hits(np.ones(len(idx), bool), hits.t[closer], hits.face[closer], hits.bary[closer])
+    xs, ys = xs + ux0, ys + uy0
+    n, m = len(xs), len(_SUB)
+    # all sub-pixel rays of all edge pixels at once: row s * n + i is sub-sample s of pixel i
+    sx = np.concatenate([xs + 0.5 + ox for ox, _ in _SUB])
+    sy = np.concatenate([ys + 0.5 + oy for _, oy in _SUB])
+    px, py = np.tile(xs, m), np.tile(ys, m)
+    dirs = pixel_rays(k, sx, sy)
+    best = np.full(n * m, np.inf, np.float32)
+    owner = np.full(n * m, -1, np.int32)
+    face = np.zeros(n * m, np.int32)
+    bary = np.zeros((n * m, 3), np.float32)
+    for j, p in enumerate(drawn):
+        c = casts[p.object_id]
+        near = np.flatnonzero((px >= c.x0) & (px < c.x0 + c.w) & (py >= c.y0) & (py < c.y0 + c.h))
+        if not len(near):
+            continue
+        o, d = p.to_object(np.zeros((1, 3)), dirs[near])
+        hits = cast(p.mesh, np.broadcast_to(o, d.shape), d)
+        idx = near[hits.hit]
+        closer = hits.t < best[idx]
+        idx = idx[closer]
+        best[idx], owner[idx] = hits.t[closer], j
+        face[idx], bary[idx] = hits.face[closer], hits.bary[closer]
+    # a sub-sample owned by its pixel's owner takes the pixel's colour: only sub-samples that
+    # see another object than the pixel centre does need shading
+    index_of = np.full(max(int(id_map.max()), *(p.object_id for p in drawn)) + 1, -1, np.int32)
+    index_of[[p.object_id for p in drawn]] = np.arange(len(drawn), dtype=np.int32)
+    centre = np.tile(index_of[id_map[ys, xs]], m)
+    colour = np.where((owner == centre)[:, None] & (owner >= 0)[:, None],
+                      np.tile(frame[ys, xs], (m, 1)), background[py - uy0, px - ux0]
+                      ).astype(np.float32)
+    for j, p in enumerate(drawn):
+        idx = np.flatnonzero((owner == j) & (centre != j))
+        if len(idx):
+            sub = Hits(np.ones(len(idx), bool), best[idx], face[idx], bary[idx])
             colour[idx] = _colour(p, sub, dirs[idx], k, light_cam, strength, shadows, drawn)[0]
-        total += colour
-    frame[ys, xs] = np.clip(total / len(_SUB) + 0.5, 0, 255).astype(np.uint8)
+    mean = (colour.reshape(m, n, 3).sum(0) + frame[ys, xs]) / (m + 1)
+    frame[ys, xs] = np.clip(mean + 0.5, 0, 255).astype(np.uint8)
 
 
-def _geometry(p: Posed, c: _Cast, k: np.ndarray, depth: np.ndarray, width: int, height: int
-              ) -> PastedObject:
+def _geometry(p: Posed, c: _Cast, k: np.ndarray, zbuf: np.ndarray,
+              region: tuple[int, int, int, int], width: int, height: int) -> PastedObject:
     """Amodal mask and box, keypoints (centroid, then the 8 box corners) with visibility, pose."""
+    ux0, uy0, ux1, uy1 = region
     whole = np.zeros(c.w * c.h, bool)
     whole[c.pix] = True
     whole = whole.reshape(c.h, c.w)
@@ -258,7 +314,8 @@ def _geometry(p: Posed, c: _Cast, k: np.ndarray, depth: np.ndarray, width: int, 
     visibility = np.zeros(len(points), np.int8)
     for i, ((x, y), z) in enumerate(zip(uv, points[:, 2], strict=True)):
         if 0 <= x < width and 0 <= y < height:
-            front = depth[int(y), int(x)]
+            inside = ux0 <= x < ux1 and uy0 <= y < uy1
+            front = zbuf[int(y) - uy0, int(x) - ux0] if inside else np.inf
             visibility[i] = 2 if z <= front * (1 + 1e-4) else 1
     pose = {"R": p.rot.tolist(), "t": p.trans.tolist(), "scale": p.scale}
     if "face_up" in p.plan.pose:

@@ -1,7 +1,7 @@
 """Shadows that meshes cast on the ground (the world plane z = 0, seen as the background).
 
 Shadow rays start on the ground under each pixel near an object's shadow and go towards the
-light; they are cast on a grid of every other pixel (a soft shadow has no finer detail), then
+light; they are cast on a grid of every third pixel (a soft shadow has no finer detail), then
 upsampled and blurred by the light's ``shadow_blur`` before darkening the frame by its
 ``shadow_opacity``.
 """
@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from renderer.effects.blur import gaussian_blur
 from renderer.mesh.camera import pixel_rays, project
 from renderer.mesh.raycast import occluded
 
 if TYPE_CHECKING:
     from renderer.compose.meshes import Posed
 
-_STEP = 2
+_STEP = 3
 
 
 def _region(p: Posed, k: np.ndarray, normal: np.ndarray, offset: float, light: np.ndarray,
@@ -47,7 +46,7 @@ def occlusion(origins: np.ndarray, light: np.ndarray, scene: list[Posed]) -> np.
     cover = np.zeros(len(origins), np.float32)
     dirs = np.broadcast_to(light.astype(np.float32), origins.shape)
     for q in scene:
-        maybe = np.flatnonzero(q.sphere_hit(origins, dirs))
+        maybe = np.flatnonzero(q.sphere_hit(origins, light))
         if not len(maybe):
             continue
         o, d = q.to_object(origins[maybe], dirs[maybe])
@@ -60,36 +59,63 @@ def occlusion(origins: np.ndarray, light: np.ndarray, scene: list[Posed]) -> np.
 def ground_shadow(frame: np.ndarray, id_map: np.ndarray, scene: list[Posed], k: np.ndarray,
                   r_cw: np.ndarray, camera: dict[str, Any], light: np.ndarray,
                   directional: dict[str, Any]) -> None:
-    """Darken ``frame`` (in place) where the objects shadow the ground."""
+    """Darken ``frame`` (in place) where the objects shadow the ground.
+
+    Coverage lives on one coarse grid (every ``_STEP`` pixels) over the union of the objects'
+    shadow regions; each object casts rays only in its own region. The blur runs on the coarse
+    grid too, and one upsample and multiply apply it.
+    """
     height, width = id_map.shape
     normal = r_cw[:, 2]  # world +z in the camera frame
     offset = float(normal @ np.asarray(camera["t"], float))
-    boxes = [b for p in scene if (b := _region(p, k, normal, offset, light, width, height))]
+    boxes = [(p, b) for p in scene if (b := _region(p, k, normal, offset, light, width, height))]
     if not boxes:
         return
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    gw, gh = -(-(x1 - x0) // _STEP), -(-(y1 - y0) // _STEP)
+    sigma = float(directional["shadow_blur"])
+    margin = int(np.ceil(3 * sigma))
+    x0 = max(min(b[0] for _, b in boxes) - margin, 0)
+    y0 = max(min(b[1] for _, b in boxes) - margin, 0)
+    x1 = min(max(b[2] for _, b in boxes) + margin, width)
+    y1 = min(max(b[3] for _, b in boxes) + margin, height)
+    coarse = np.zeros((-(-(y1 - y0) // _STEP), -(-(x1 - x0) // _STEP)), np.float32)
+    for p, (bx0, by0, bx1, by1) in boxes:
+        cx0, cy0 = (bx0 - x0) // _STEP, (by0 - y0) // _STEP
+        cx1, cy1 = -(-(bx1 - x0) // _STEP), -(-(by1 - y0) // _STEP)
+        cell = _cover(cx0, cy0, cx1, cy1, (x0, y0), k, normal, offset, light, p, id_map)
+        np.maximum(coarse[cy0:cy1, cx0:cx1], cell, out=coarse[cy0:cy1, cx0:cx1])
+    if not coarse.any():
+        return
+    if sigma / _STEP > 0.2:
+        coarse = cv2.GaussianBlur(coarse, (0, 0), sigma / _STEP)
+    gh, gw = coarse.shape
+    full = cv2.resize(coarse, (gw * _STEP, gh * _STEP), interpolation=cv2.INTER_LINEAR)
+    keep = 1 - np.float32(directional["shadow_opacity"]) * np.clip(full[:y1 - y0, :x1 - x0], 0, 1)
+    roi = frame[y0:y1, x0:x1]
+    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), dtype=cv2.CV_8U)
+
+
+def _cover(cx0: int, cy0: int, cx1: int, cy1: int, origin: tuple[int, int], k: np.ndarray,
+           normal: np.ndarray, offset: float, light: np.ndarray, p: Posed, id_map: np.ndarray
+           ) -> np.ndarray:
+    """Shadow of object ``p`` on the ground at coarse cells [cx0, cx1) x [cy0, cy1) of the grid
+    that starts at canvas pixel ``origin``. The ground the object itself hides counts as
+    shadowed (no rays): the blur then darkens, rather than lightens, where it touches the ground."""
+    gw, gh = cx1 - cx0, cy1 - cy0
     gy, gx = np.divmod(np.arange(gw * gh), gw)
-    xs = x0 + gx * _STEP + _STEP / 2
-    ys = y0 + gy * _STEP + _STEP / 2
-    dirs = pixel_rays(k, xs, ys)
+    ix = origin[0] + (cx0 + gx) * _STEP + _STEP // 2
+    iy = origin[1] + (cy0 + gy) * _STEP + _STEP // 2
+    dirs = pixel_rays(k, ix + 0.5, iy + 0.5)
     facing = dirs @ normal.astype(np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.float32(offset) / facing
-    on_ground = np.flatnonzero(np.isfinite(t) & (t > 0))
-    cover = np.zeros(gw * gh, np.float32)
+    height, width = id_map.shape
+    under = np.zeros(gw * gh, bool)
+    inside = (ix < width) & (iy < height)
+    under[inside] = id_map[iy[inside], ix[inside]] == p.object_id
+    on_ground = np.flatnonzero(np.isfinite(t) & (t > 0) & ~under)
+    cell = np.zeros(gw * gh, np.float32)
+    cell[under] = 1 - 0.6 * p.plan.asset["material"]["translucency"]
     origins = dirs[on_ground] * t[on_ground, None]
     origins += normal.astype(np.float32) * np.float32(1e-5 * max(offset, 1e-3))
-    cover[on_ground] = occlusion(origins, light, scene)
-    if not cover.any():
-        return
-    coarse = cover.reshape(gh, gw)
-    full = cv2.resize(coarse, (gw * _STEP, gh * _STEP), interpolation=cv2.INTER_LINEAR)
-    full = full[:y1 - y0, :x1 - x0]
-    sigma = float(directional["shadow_blur"])
-    if sigma > 0:
-        full = gaussian_blur(full, sigma)
-    keep = 1 - np.float32(directional["shadow_opacity"]) * np.clip(full, 0, 1)
-    roi = frame[y0:y1, x0:x1]
-    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), dtype=cv2.CV_8U)
+    cell[on_ground] = occlusion(origins, light, [p])
+    return cell.reshape(gh, gw)

@@ -134,5 +134,18 @@ def from_sample(sample: Sample) -> LoadedSample:
         label=sample.label, image_id=sample.index,
         visibility=np.array([o.visibility for o in objects], np.float32),
         keypoints=padded_keypoints([o.keypoints for o in objects], k),
-        meta={"plan": sample.plan},
+        meta={"plan": sample.plan, **_geometry_3d(sample)},
         mask_source=partial(_instance_masks, sample.instance_map, ids, boxes))
+
+
+def _geometry_3d(sample: Sample) -> dict[str, np.ndarray]:
+    """Depth (H, W) metres, K (3, 3), per-object R (n, 3, 3) and t (n, 3) metres of 3D scenes."""
+    if sample.camera is None or sample.depth is None:
+        return {}
+    poses = [o.pose for o in sample.objects]
+    n = len(poses)
+    return {"depth": sample.depth, "K": np.asarray(sample.camera["K"], np.float32),
+            "R": np.array([p["R"] if p else np.full((3, 3), np.nan) for p in poses],
+                          np.float32).reshape(n, 3, 3),
+            "t": np.array([p["t"] if p else np.full(3, np.nan) for p in poses],
+                          np.float32).reshape(n, 3)}

@@ -8,6 +8,7 @@ UVs and the texture image.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -28,6 +29,8 @@ class MeshData:
         texture: (h, w, 3) uint8 RGB texture, or None.
         rest: (k, 3, 3) float64 rotations that lay the mesh on each of its stable faces, most
             likely first; ``rest_p`` (k,) their probabilities.
+        hull: (h, 3) float32 vertices of the convex hull (projected, they bound the silhouette).
+        convex: whether the mesh is its own convex hull (then it cannot shadow itself).
         key: identity of the mesh within the process (cache key of its ray-casting scene).
     """
 
@@ -38,29 +41,41 @@ class MeshData:
     texture: np.ndarray | None
     rest: np.ndarray
     rest_p: np.ndarray
+    hull: np.ndarray
+    convex: bool
     key: str
 
-    @property
+    @cached_property
     def bounds(self) -> np.ndarray:
-        """(2, 3) min and max corner, metres."""
-        return np.stack([self.vertices.min(0), self.vertices.max(0)]).astype(np.float64)
+        """(2, 3) min and max corner, metres (read-only)."""
+        bounds = np.stack([self.vertices.min(0), self.vertices.max(0)]).astype(np.float64)
+        bounds.setflags(write=False)
+        return bounds
 
-    @property
+    @cached_property
     def radius(self) -> float:
         """Radius of the bounding sphere about the origin, metres."""
         return float(np.sqrt((self.vertices.astype(np.float64) ** 2).sum(1).max()))
 
-    def corners(self) -> np.ndarray:
-        """(8, 3) corners of the bounding box, in the order x-major binary (000, 001, ... 111)."""
+    @cached_property
+    def box_corners(self) -> np.ndarray:
+        """(8, 3) corners of the bounding box, in binary order of (x, y, z) (000, 001, ... 111),
+        read-only."""
         lo, hi = self.bounds
         idx = (np.arange(8)[:, None] >> np.array([2, 1, 0])) & 1
-        return np.where(idx == 1, hi, lo)
+        corners = np.where(idx == 1, hi, lo)
+        corners.setflags(write=False)
+        return corners
+
+    def corners(self) -> np.ndarray:
+        """``box_corners`` (kept as a method for readability at call sites)."""
+        return self.box_corners
 
 
 def freeze_mesh(mesh: MeshData) -> MeshData:
     """Make every array of ``mesh`` read-only (meshes are cached and shared)."""
     for array in (mesh.vertices, mesh.faces, mesh.normals, mesh.uv, mesh.texture, mesh.rest,
-                  mesh.rest_p):
+                  mesh.rest_p, mesh.hull):
         if array is not None:
             array.setflags(write=False)
     return mesh
@@ -81,12 +96,15 @@ def from_trimesh(tm: object, key: str, *, centre: bool = True, normals: np.ndarr
             tm = smooth
         normals = np.asarray(tm.vertex_normals, np.float32)
     rest, rest_p = stable_rotations(tm)
+    hull = tm.convex_hull
+    convex = bool(tm.is_watertight and abs(hull.volume - tm.volume) <= 1e-3 * hull.volume)
     return freeze_mesh(MeshData(
         vertices=np.ascontiguousarray(tm.vertices, np.float32),
         faces=np.ascontiguousarray(tm.faces, np.int32),
         normals=np.ascontiguousarray(normals, np.float32),
         uv=None if uv is None else np.ascontiguousarray(uv, np.float32),
-        texture=texture, rest=rest, rest_p=rest_p, key=key))
+        texture=texture, rest=rest, rest_p=rest_p,
+        hull=np.ascontiguousarray(hull.vertices, np.float32), convex=convex, key=key))
 
 
 def stable_rotations(tm: object) -> tuple[np.ndarray, np.ndarray]:

@@ -48,13 +48,13 @@ def extruded_glyph(font_path: str, char: str, depth: float) -> Any:
     import trimesh
     from shapely.geometry import Polygon
 
-    font = TTFont(font_path, lazy=True)
-    name = font.getBestCmap().get(ord(char)) if font.getBestCmap() else None
-    if name is None:
-        raise AssetError(f"font {font_path!r} lacks glyph {char!r}")
-    glyphs = font.getGlyphSet()
-    pen = _PolylinePen(glyphs)
-    glyphs[name].draw(pen)
+    with open(font_path, "rb") as fh, TTFont(fh, lazy=True) as font:
+        name = (font.getBestCmap() or {}).get(ord(char))
+        if name is None:
+            raise AssetError(f"font {font_path!r} lacks glyph {char!r}")
+        glyphs = font.getGlyphSet()
+        pen = _PolylinePen(glyphs)
+        glyphs[name].draw(pen)
     shape = None
     for contour in pen.contours:
         if len(contour) < 3:

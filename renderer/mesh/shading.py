@@ -43,13 +43,14 @@ def shade(base: np.ndarray, normals: np.ndarray, view: np.ndarray, light: np.nda
     # translucent bodies pass light around their shadowed side (wrap lighting)
     diffuse = (1 - tau) * np.maximum(n_dot_l, 0) + tau * (0.5 + 0.5 * n_dot_l)
     half = view + light.astype(np.float32)
-    half /= np.maximum(np.linalg.norm(half, axis=1, keepdims=True), 1e-6)
+    half *= (1 / np.sqrt(np.maximum(np.einsum("ij,ij->i", half, half), 1e-12)))[:, None]
     rough = max(float(material["roughness"]), 0.02)
     shininess = np.float32(min(2.0 / rough**4 - 2.0, 4000.0) + 1.0)
-    n_dot_h = np.clip((normals * half).sum(1), 0, 1)
-    spec = (np.float32(material["specular"]) * (shininess + 8) / (8 * np.pi)
-            * n_dot_h**shininess * (n_dot_l > 0))
-    spec = np.minimum(spec, 4.0)
+    n_dot_h = np.clip(np.einsum("ij,ij->i", normals, half), 1e-6, 1)
+    # n.h ** shininess as exp(shininess * log(n.h)): one transcendental pair instead of pow
+    spec = np.exp(shininess * np.log(n_dot_h)) * np.float32(
+        material["specular"] * (shininess + 8) / (8 * np.pi))
+    spec = np.minimum(spec * (n_dot_l > 0), np.float32(4.0))
     key = np.float32(strength) * lit
     rgb = base * (np.float32(SKY) + (key * diffuse)[:, None]) + (key * spec)[:, None]
     return np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)

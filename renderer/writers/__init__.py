@@ -4,4 +4,4 @@ from renderer.writers.base import WRITERS, DatasetInfo
 
 __all__ = ["WRITERS", "DatasetInfo"]
 
-from renderer.writers import coco, imagefolder, webdataset, yolo  # noqa: F401
+from renderer.writers import bop, coco, imagefolder, webdataset, yolo  # noqa: F401

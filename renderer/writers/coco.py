@@ -4,6 +4,12 @@ Masks are RLE (pycocotools), categories start at 1, boxes are ``[x, y, w, h]`` o
 mask's extent. Extra fields per annotation: ``visibility``, ``amodal_bbox``,
 ``amodal_segmentation``, ``amodal_area``, ``truncated``, ``depth``; per image: ``plan`` (every
 drawn value) and ``spec_hash``.
+
+Scenes with 3D objects add, per annotation, ``pose`` (``R`` model-to-camera rotation as 3 rows,
+``t`` in metres in the camera frame, ``scale``, and ``face_up`` for dice); the keypoints are
+the projected centroid and 8 bounding-box corners, visibility from the depth buffer. Per image:
+``camera`` (``K`` in pixels, world-to-camera ``R`` and ``t``) and ``depth_file``, a 16-bit PNG
+in millimetres under ``depth/``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pycocotools import mask as mask_utils
 from renderer.io import image_name, open_atomic, write_bytes_atomic
 from renderer.sample import ObjectLabel, Sample
 from renderer.writers.base import WRITERS, DatasetInfo, part_path
+from renderer.writers.depth import DEPTH_DIR, depth_png, pose_record
 
 
 def xyxy_to_xywh(box: tuple[float, float, float, float]) -> list[float]:
@@ -106,6 +113,8 @@ def coco_records(sample: Sample, info: DatasetInfo) -> dict[str, Any]:
             "depth": obj.depth,
             "layer": obj.layer,
         }
+        if obj.pose is not None:
+            ann["pose"] = pose_record(obj.pose)
         if info.keypoint_names.get(obj.class_name):
             ann["keypoints"] = [round(float(v), 3) for v in obj.keypoints.reshape(-1)]
             ann["num_keypoints"] = int((obj.keypoints[:, 2] > 0).sum())
@@ -113,6 +122,10 @@ def coco_records(sample: Sample, info: DatasetInfo) -> dict[str, Any]:
     image = {"id": sample.index, "file_name": image_name(sample.index, info.image_format),
              "width": width, "height": height, "plan": sample.plan,
              "spec_hash": sample.plan.get("spec_hash")}
+    if sample.camera is not None:
+        image["camera"] = sample.camera
+    if sample.depth is not None:
+        image["depth_file"] = f"{DEPTH_DIR}/{image_name(sample.index, 'png')}"
     return {"image": image, "annotations": annotations}
 
 
@@ -139,12 +152,19 @@ class CocoWriter:
     def write(self, sample: Sample, image: bytes) -> list[tuple[str, bytes]]:
         rel = f"images/{image_name(sample.index, self.info.image_format)}"
         write_bytes_atomic(self.out / rel, image)
+        written = [(rel, image)]
+        if sample.depth is not None:
+            depth_rel = f"{DEPTH_DIR}/{image_name(sample.index, 'png')}"
+            (self.out / DEPTH_DIR).mkdir(exist_ok=True)
+            data = depth_png(sample.depth)
+            write_bytes_atomic(self.out / depth_rel, data)
+            written.append((depth_rel, data))
         records = coco_records(sample, self.info)
         # One line per image: its record, then each annotation (without its id), tab-separated.
         # JSON text never holds a raw tab, so the merge splits lines instead of parsing them.
         self.lines.append("\t".join(json.dumps(r, separators=(",", ":"))
                                     for r in (records["image"], *records["annotations"])))
-        return [(rel, image)]
+        return written
 
     def close(self) -> None:
         write_bytes_atomic(part_path(self.out, "coco", self.shard),
