@@ -11,11 +11,15 @@ EXIT_FAILURE = 1
 EXIT_INPUT = 2
 
 
+class UsageError(ValueError):
+    """An option value that cannot work (its message names the option and what is wrong)."""
+
+
 def one_line(exc: BaseException) -> str:
     """The user-facing message of an exception, on one line."""
     if isinstance(exc, SpecError):
         return f"{exc.source}: " + "; ".join(exc.problems)
-    if isinstance(exc, AssetError | OutputError | DatasetError):
+    if isinstance(exc, AssetError | OutputError | DatasetError | UsageError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "out of memory"

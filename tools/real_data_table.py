@@ -55,7 +55,7 @@ from real_data_dice import dice_cells, dice_note, dice_per_class_plot, dice_row 
 
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
-from renderer.evaluate.tstr import confusion, stratified_split  # noqa: E402
+from renderer.evaluate.taskgap.classification import confusion, stratified_split  # noqa: E402
 from renderer.rng import stream  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from renderer.datasets.base import IMAGE_SUFFIXES, DatasetError, LoadedDataset, OnError, Problems
 from renderer.datasets.coco import load_coco
 from renderer.datasets.folder import class_folders, load_imagefolder, load_images
+from renderer.datasets.gtsdb import is_gtsdb, load_gtsdb
 from renderer.datasets.gtsrb import load_gtsrb
 from renderer.datasets.mnist import IMAGES as MNIST_IMAGES
 from renderer.datasets.mnist import image_files, load_mnist
@@ -23,11 +24,12 @@ LOADERS: dict[str, Callable[..., LoadedDataset]] = {
     "webdataset": load_webdataset,
     "mnist": load_mnist,
     "gtsrb": load_gtsrb,
+    "gtsdb": load_gtsdb,
     "images": load_images,
 }
 # Loaders that check annotations item by item while loading and take a ``Problems``; the
 # others' items fail only when read (see ``to_eval_set``).
-ITEMWISE = frozenset({"coco", "yolo", "gtsrb"})
+ITEMWISE = frozenset({"coco", "yolo", "gtsrb", "gtsdb"})
 
 
 def _has_images(folder: Path, recursive: bool = False) -> bool:
@@ -54,8 +56,8 @@ def detect_format(path: Path) -> str:
 
     Checked in order: synth's ``manifest.json``; ``annotations.json`` (COCO); ``*.tar``
     (WebDataset); ``data.yaml`` or ``images/`` + ``labels/`` (YOLO); ``*-images-idx3-ubyte``
-    (MNIST); ``GT-*.csv`` up to two folders down (GTSRB); class subfolders of images
-    (ImageFolder); else a plain image folder.
+    (MNIST); ``GT-*.csv`` up to two folders down (GTSRB); ``gt.txt`` (GTSDB); class
+    subfolders of images (ImageFolder); else a plain image folder.
     """
     if path.is_file():
         return _detect_file(path)
@@ -73,6 +75,8 @@ def detect_format(path: Path) -> str:
         return "mnist"
     if any(next(path.glob(p), None) for p in ("GT-*.csv", "*/GT-*.csv", "*/*/GT-*.csv")):
         return "gtsrb"
+    if is_gtsdb(path):
+        return "gtsdb"
     folders = class_folders(path)
     if folders and not _has_images(path) and any(_has_images(path / f, True) for f in folders):
         return "imagefolder"
@@ -91,7 +95,7 @@ def load(path: str | Path, format: str | None = None, on_error: OnError = "stop"
 
     Args:
         path: dataset folder, or one annotation file / tar / idx file.
-        format: one of ``coco, yolo, imagefolder, webdataset, mnist, gtsrb, images``; None
+        format: one of ``coco, yolo, imagefolder, webdataset, mnist, gtsrb, gtsdb, images``; None
             guesses from the folder's contents (see ``detect_format``).
         on_error: ``stop`` raises on the first malformed item; ``skip`` warns, leaves it out
             and lists it in the result's ``skipped``.

@@ -15,7 +15,7 @@ Example::
 from renderer.evaluate.config import EvalConfig
 from renderer.evaluate.evalset import EvalSet
 from renderer.evaluate.report import check_gates, parse_fail_above, run_evaluation, write_report
-from renderer.evaluate.tstr import TaskConfig
+from renderer.evaluate.taskgap.classification import TaskConfig
 
 __all__ = ["EvalConfig", "EvalSet", "TaskConfig", "check_gates", "parse_fail_above",
            "run_evaluation", "write_report"]

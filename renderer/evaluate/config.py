@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from renderer.evaluate.prdc import DEFAULT_K
-from renderer.evaluate.tstr import TaskConfig
+from renderer.evaluate.taskgap.classification import TaskConfig
+from renderer.evaluate.taskgap.options import DetectionConfig
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class EvalConfig:
         max_images: 10000          # per side; a seeded random subset beyond that
         kid_subset_size: 1000
         task: {model: small, epochs: 8}
+        task_kind: auto            # or classification / detection
+        detection: {model: centernet, epochs: 10, image_size: 320}
 
     Attributes:
         extractor: registered feature extractor (see :mod:`renderer.evaluate.features`).
@@ -44,7 +47,12 @@ class EvalConfig:
         c2st_c: inverse regularisation of its logistic regression.
         c2st_bootstrap: bootstrap resamples for the AUC interval.
         image_stats: compute the low-level image statistics.
-        task: task-gap settings; None skips TSTR (also skipped without labels on both sides).
+        task: classification task-gap settings; None switches the task gap off.
+        task_kind: ``auto`` (detection when both sides have boxes, else classification),
+            ``classification`` or ``detection``.
+        detection: detection task-gap settings.
+        class_map: ``{name: category}`` applied to both sides before classes are matched by
+            name (see :mod:`renderer.evaluate.taskgap.common`).
         n_show: images per example strip in the report.
     """
 
@@ -67,10 +75,15 @@ class EvalConfig:
     c2st_bootstrap: int = 200
     image_stats: bool = True
     task: TaskConfig | None = field(default_factory=TaskConfig)
+    task_kind: Literal["auto", "classification", "detection"] = "auto"
+    detection: DetectionConfig = field(default_factory=DetectionConfig)
+    class_map: dict[str, str] | None = None
     n_show: int = 12
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, stored in the report."""
         data = asdict(self)
         data["weights"] = None if self.weights is None else Path(self.weights).name
+        weights = self.detection.weights
+        data["detection"]["weights"] = None if weights is None else Path(weights).name
         return data

@@ -29,7 +29,7 @@ from renderer.evaluate.plans import plan_correlations
 from renderer.evaluate.prdc import prdc_from
 from renderer.evaluate.result import jsonable
 from renderer.evaluate.stats import image_statistics
-from renderer.evaluate.tstr import task_gap
+from renderer.evaluate.taskgap.run import run_task_gap
 from renderer.rng import stream
 
 log = logging.getLogger(__name__)
@@ -74,13 +74,17 @@ class _Timer:
         self.start = now
 
 
-def run_evaluation(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dict[str, Any]:
+def run_evaluation(synthetic: EvalSet, real: EvalSet, config: EvalConfig,
+                   task_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Measure how far ``synthetic`` is from ``real``.
 
     Args:
         synthetic: the rendered set.
         real: the held-out real set.
         config: what to measure (defaults: weight-free features, every section).
+        task_options: extra keyword arguments of the task gap
+            (:func:`~renderer.evaluate.taskgap.run.run_task_gap`: ``train_source``,
+            ``progress``).
 
     Returns:
         JSON-able dict with sections ``features``, ``samples``, ``fid``, ``kid``, ``prdc``,
@@ -91,10 +95,11 @@ def run_evaluation(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dic
     if min(len(synthetic), len(real)) < 2:
         raise ValueError("the evaluation needs at least 2 images per side")
     with thread_limit(config.threads):
-        return _evaluate(synthetic, real, config)
+        return _evaluate(synthetic, real, config, task_options)
 
 
-def _evaluate(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dict[str, Any]:
+def _evaluate(synthetic: EvalSet, real: EvalSet, config: EvalConfig,
+              task_options: dict[str, Any] | None) -> dict[str, Any]:
     timer = _Timer()
     syn_idx = subsample_indices(len(synthetic), config.max_images,
                                 rng=_stream(config, "subsample/synthetic"))
@@ -137,10 +142,9 @@ def _evaluate(synthetic: EvalSet, real: EvalSet, config: EvalConfig) -> dict[str
                              if config.image_stats else None)
     result["label_stats"] = label_statistics(synthetic, real)
     timer.lap("statistics")
-    run_task = (config.task is not None and synthetic.labels is not None
-                and real.labels is not None)
-    result["tstr"] = (task_gap(synthetic, real, config.task, rng=_stream(config, "tstr"))
-                      if run_task and config.task is not None else None)
+    result["tstr"] = run_task_gap(synthetic, real, config.task_kind, config.task,
+                                  config.detection, rng=_stream(config, "tstr"),
+                                  class_map=config.class_map, **(task_options or {}))
     timer.lap("task gap")
     result["summary"] = summary(result)
     return jsonable(_results_to_dicts(result))
@@ -164,7 +168,12 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     for name in ("precision", "recall", "density", "coverage"):
         picks[name] = (result.get("prdc") or {}).get(name)
     task = result.get("tstr") or {}
-    picks.update({"tstr_accuracy": task.get("tstr"), "trtr_accuracy": task.get("trtr"),
+    metric = "map50" if task.get("task") == "detection" else "accuracy"
+    picks.update({f"tstr_{metric}": task.get("tstr"), f"trtr_{metric}": task.get("trtr"),
                   "tstr_gap": task.get("gap")})
-    return {name: {"value": r.value, "ci_low": r.ci_low, "ci_high": r.ci_high}
+    return {name: {k: _field(r, k) for k in ("value", "ci_low", "ci_high")}
             for name, r in picks.items() if r is not None}
+
+
+def _field(entry: Any, key: str) -> Any:
+    return entry.get(key) if isinstance(entry, dict) else getattr(entry, key)

@@ -31,6 +31,7 @@ figure img{image-rendering:pixelated;border:1px solid #ccc}
 .warn{background:#fff4e0;border-left:4px solid #e69500;padding:6px 10px}
 .pair{display:flex;gap:4px;border:1px solid #ddd;padding:4px;border-radius:4px}
 .differs{font-weight:600}.muted{color:#777}img.plot{max-width:100%}
+.gallery figure{max-width:520px}
 """
 
 
@@ -58,11 +59,11 @@ def plot(png: bytes, alt: str) -> str:
     return f'<img class="plot" src="{data_uri(png)}" alt="{esc(alt)}">'
 
 
-def thumbnail(image: np.ndarray) -> bytes:
-    """PNG of ``image`` scaled so its longer side is between THUMB_MIN and THUMB_MAX pixels."""
+def thumbnail(image: np.ndarray, max_side: int = THUMB_MAX) -> bytes:
+    """PNG of ``image`` scaled so its longer side is between THUMB_MIN and ``max_side`` pixels."""
     h, w = image.shape[:2]
     scale = max(1.0, THUMB_MIN / max(h, w))
-    scale = min(scale, THUMB_MAX / max(h, w))
+    scale = min(scale, max_side / max(h, w))
     if scale != 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         interpolation = cv2.INTER_NEAREST if scale > 1 else cv2.INTER_AREA
@@ -71,14 +72,16 @@ def thumbnail(image: np.ndarray) -> bytes:
     return encode_image(np.ascontiguousarray(image), "png", png_compression=6)
 
 
-def _figure(image: np.ndarray, caption: str) -> str:
-    return (f'<figure><img src="{data_uri(thumbnail(image))}" alt="{esc(caption)}">'
+def _figure(image: np.ndarray, caption: str, max_side: int = THUMB_MAX) -> str:
+    return (f'<figure><img src="{data_uri(thumbnail(image, max_side))}" alt="{esc(caption)}">'
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
-def strip(images: Iterable[np.ndarray], captions: Iterable[str]) -> str:
-    """A wrapping row of captioned thumbnails."""
-    figures = [_figure(image, caption) for image, caption in zip(images, captions, strict=True)]
+def strip(images: Iterable[np.ndarray], captions: Iterable[str],
+          max_side: int = THUMB_MAX) -> str:
+    """A wrapping row of captioned thumbnails (longer side at most ``max_side`` pixels)."""
+    figures = [_figure(image, caption, max_side)
+               for image, caption in zip(images, captions, strict=True)]
     return f'<div class="strip">{"".join(figures)}</div>'
 
 

@@ -136,3 +136,21 @@ def confusion_matrix(matrix: np.ndarray, names: Sequence[str], title: str) -> by
         figure.colorbar(image, ax=ax, shrink=0.8)
 
     return render(draw, (side + 1.0, side))
+
+
+def pr_curves(recall: Sequence[float], curves: dict[str, Sequence[float]], title: str) -> bytes:
+    """Precision-recall curves, one line per named series."""
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        for name, precision in curves.items():
+            ax.plot(recall, precision, label=str(name)[:24], linewidth=1.2)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        ax.set_title(title)
+        if curves:
+            ax.legend(loc="lower left", fontsize=7, ncols=2 if len(curves) > 6 else 1)
+
+    return render(draw, (6, 4))

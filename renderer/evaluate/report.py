@@ -46,7 +46,9 @@ SUMMARY_HELP = {
     "coverage": "real neighbourhoods reached by synthetic images",
     "tstr_accuracy": "trained on synthetic, tested on real",
     "trtr_accuracy": "trained on real, tested on real",
-    "tstr_gap": "TRTR - TSTR accuracy",
+    "tstr_map50": "detector trained on synthetic: mAP@.5 on real",
+    "trtr_map50": "detector trained on real: mAP@.5 on real",
+    "tstr_gap": "TRTR - TSTR (accuracy, or mAP@.5 for detection)",
 }
 
 
@@ -75,8 +77,18 @@ def render_html(result: dict[str, Any], synthetic: EvalSet, real: EvalSet) -> st
                 samples_section(syn, rea, n_show), distances_section(result),
                 c2st_section(result, syn, rea),
                 nearest_section(result, syn, rea), stats_section(result),
-                label_section(result), tstr_section(result), plans_section(result)]
+                label_section(result), task_section(result, syn, rea), plans_section(result)]
     return h.page("synth eval: synthetic vs real", [s for s in sections if s])
+
+
+def task_section(result: dict[str, Any], synthetic: EvalSet, real: EvalSet) -> str:
+    """The task gap of either kind, or why it did not run."""
+    task = result.get("tstr") or {}
+    if task.get("task") == "detection":
+        from renderer.evaluate.report_detection import detection_section
+
+        return detection_section(task, synthetic, real)
+    return tstr_section(result)
 
 
 def summary_section(result: dict[str, Any]) -> str:

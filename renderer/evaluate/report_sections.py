@@ -83,10 +83,14 @@ def label_section(result: dict[str, Any]) -> str:
 
 
 def tstr_section(result: dict[str, Any]) -> str:
-    """TSTR vs TRTR accuracies, gap, per-class accuracy and confusion matrices."""
+    """Classification task gap: TSTR vs TRTR accuracies, gap, per-class accuracy and confusion
+    matrices; or why no task gap ran."""
     task = result.get("tstr")
     if not task:
         return ""
+    if task.get("skipped_reason"):
+        return section("Task gap (train on synthetic, test on real)",
+                       paragraph(f"Not run: {task['skipped_reason']}", "warn"))
     names = task["class_names"]
     rows = [(name.upper(), task[name]["value"], interval(task[name]), task[name]["n_a"],
              task[name]["n_b"]) for name in ("tstr", "trtr")]

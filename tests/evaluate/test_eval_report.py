@@ -77,7 +77,8 @@ def test_same_inputs_give_the_same_bytes(tmp_path: Path) -> None:
         outputs.append([(tmp_path / str(run) / f).read_bytes() for f in ("report.json",
                                                                         "index.html")])
     assert outputs[0] == outputs[1]
-    assert result["tstr"] is None and result["samples"]["synthetic"] == 120
+    assert result["tstr"] == {"skipped_reason": "switched off (--no-tstr)"}
+    assert result["samples"]["synthetic"] == 120
 
 
 def test_unlabelled_sets_skip_label_sections() -> None:
@@ -88,8 +89,9 @@ def test_unlabelled_sets_skip_label_sections() -> None:
                                                       kid_bootstrap=5, c2st_bootstrap=5,
                                                       threads=1))
     assert torch.get_num_threads() == threads  # the run's thread limit is undone
-    assert result["tstr"] is None and result["label_stats"] is None
-    assert "tstr_gap" not in result["summary"]
+    assert result["label_stats"] is None and "tstr_gap" not in result["summary"]
+    assert result["tstr"] == {"skipped_reason": "the synthetic set has no labels; the real set "
+                                                "has no labels"}
 
 
 def test_tiny_sets_are_refused() -> None:

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 from eval_helpers import digit_sets, make_set
 
-from renderer.evaluate.classifier import build_model
-from renderer.evaluate.tstr import TaskConfig, aligned_labels, confusion, stratified_split, task_gap
+from renderer.evaluate.taskgap.classification import (
+    TaskConfig,
+    aligned_labels,
+    confusion,
+    stratified_split,
+    task_gap,
+)
+from renderer.evaluate.taskgap.classifier import build_model
 
 QUICK = TaskConfig(epochs=2, max_steps=30, n_bootstrap=50, device="cpu")
 

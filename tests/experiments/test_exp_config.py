@@ -9,7 +9,7 @@ import yaml
 from exp_helpers import spec_data, write_spec
 
 from renderer.evaluate.config import EvalConfig
-from renderer.evaluate.tstr import TaskConfig
+from renderer.evaluate.taskgap.classification import TaskConfig
 from renderer.experiments import Experiment, RandomAxis, load_experiment
 from renderer.experiments.axes import apply_parameters, axis_values, combine_axes
 from renderer.experiments.common import BaseSpec

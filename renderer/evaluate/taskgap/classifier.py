@@ -45,13 +45,19 @@ def _architecture(name: str, n_classes: int) -> torch.nn.Module:
 
 
 def build_model(name: str, n_classes: int, *, seed: int, device: torch.device) -> torch.nn.Module:
-    """Model ``name`` with ``n_classes`` outputs, initialised from a local generator (``seed``).
-
-    Initialisation follows PyTorch's defaults (Kaiming-uniform weights, a=sqrt(5)) for
-    convolutions and linear layers; BatchNorm starts at identity.
-    """
+    """Model ``name`` with ``n_classes`` outputs, initialised from a local generator (``seed``)
+    by :func:`initialise`."""
     with torch.device("meta"):
         model = _architecture(name, n_classes)
+    return initialise(model, seed=seed).to(device)
+
+
+def initialise(model: torch.nn.Module, *, seed: int) -> torch.nn.Module:
+    """Materialise a ``meta``-device ``model`` on the CPU and initialise it from ``seed``.
+
+    Convolutions and linear layers get PyTorch's default Kaiming-uniform weights (a=sqrt(5));
+    BatchNorm starts at identity. Returns ``model``.
+    """
     model.to_empty(device="cpu")
     generator = torch.Generator().manual_seed(seed)
     for module in model.modules():
@@ -62,7 +68,7 @@ def build_model(name: str, n_classes: int, *, seed: int, device: torch.device) -
                 torch.nn.init.uniform_(module.bias, -bound, bound, generator=generator)
         elif isinstance(module, torch.nn.BatchNorm2d):
             module.reset_parameters()  # ones/zeros and fresh running statistics: no randomness
-    return model.to(device)
+    return model
 
 
 @contextlib.contextmanager

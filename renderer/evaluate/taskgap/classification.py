@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renderer.evaluate.classifier import build_model, predict, train
 from renderer.evaluate.evalset import EvalSet
 from renderer.evaluate.features import resolve_device
 from renderer.evaluate.preprocess import prepare_batch
 from renderer.evaluate.result import Result, percentile_interval
+from renderer.evaluate.taskgap.classifier import build_model, predict, train
 
 log = logging.getLogger(__name__)
 
