@@ -134,6 +134,7 @@ class Mesh:
     def describe(params: MeshParams, ctx: SceneContext) -> AssetInfo:
         from renderer.mesh.sources import mesh_of
 
+        _require_3d()
         if params.source.file is not None:  # a bad file fails here, before anything is written
             mesh_of(_source_record(params, None, None), ctx)
         classes = _classes(params)
@@ -155,6 +156,17 @@ class Mesh:
     def raster(record: dict[str, Any], size_px: int, ctx: SceneContext) -> AssetRaster:
         key = json.dumps({k: v for k, v in record.items() if k != "class_name"}, sort_keys=True)
         return _raster(key, size_px, ctx)
+
+
+def _require_3d() -> None:
+    """A clear error when the ``[3d]`` extra is missing (checked before anything renders)."""
+    import importlib.util
+
+    missing = [m for m in ("trimesh", "embreex", "shapely", "mapbox_earcut")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ValueError(f"asset kind mesh needs {', '.join(missing)}: "
+                         "pip install 'synth[3d]'")
 
 
 def _source_record(params: MeshParams, edge: float | None, aspect: float | None,

@@ -1,7 +1,7 @@
 """Shadows that meshes cast on the ground (the world plane z = 0, seen as the background).
 
 Shadow rays start on the ground under each pixel near an object's shadow and go towards the
-light; they are cast on a grid of every third pixel (a soft shadow has no finer detail), then
+light; they are cast on a grid of every fourth pixel (a soft shadow has no finer detail), then
 upsampled and blurred by the light's ``shadow_blur`` before darkening the frame by its
 ``shadow_opacity``.
 """
@@ -15,11 +15,12 @@ import numpy as np
 
 from renderer.mesh.camera import pixel_rays, project
 from renderer.mesh.raycast import occluded
+from renderer.mesh.vec import dot
 
 if TYPE_CHECKING:
-    from renderer.compose.meshes import Posed
+    from renderer.compose.mesh_surface import Posed
 
-_STEP = 3
+_STEP = 4
 
 
 def _region(p: Posed, k: np.ndarray, normal: np.ndarray, offset: float, light: np.ndarray,
@@ -42,14 +43,27 @@ def _region(p: Posed, k: np.ndarray, normal: np.ndarray, offset: float, light: n
 
 
 def occlusion(origins: np.ndarray, light: np.ndarray, scene: list[Posed]) -> np.ndarray:
-    """(n,) float32 fraction of the light each origin loses to the objects (0 = fully lit)."""
+    """(n,) float32 fraction of the light each origin loses to the objects (0 = fully lit).
+
+    Rays first meet the objects' bounding spheres, all objects in one matrix product; Embree
+    then tests only the rays that pass a sphere ahead of their origin.
+    """
     cover = np.zeros(len(origins), np.float32)
-    dirs = np.broadcast_to(light.astype(np.float32), origins.shape)
-    for q in scene:
-        maybe = np.flatnonzero(q.sphere_hit(origins, light))
+    if not len(origins) or not scene:
+        return cover
+    light32 = light.astype(np.float32)
+    centres = np.array([q.trans for q in scene], np.float32)
+    radii = np.array([q.mesh.radius * q.scale for q in scene], np.float32)
+    along = (origins @ light32)[:, None] - (centres @ light32)[None, :]
+    across = (dot(origins, origins)[:, None] - 2 * (origins @ centres.T)
+              + dot(centres, centres)[None, :] - along * along)
+    maybe_all = (across <= radii * radii) & (along < radii)
+    dirs = np.broadcast_to(light32, origins.shape)
+    for j, q in enumerate(scene):
+        maybe = np.flatnonzero(maybe_all[:, j])
         if not len(maybe):
             continue
-        o, d = q.to_object(origins[maybe], dirs[maybe])
+        o, d = q.to_object(np.take(origins, maybe, axis=0), dirs[:len(maybe)])
         blocked = maybe[occluded(q.mesh, o, d)]
         strength = np.float32(1 - 0.6 * q.plan.asset["material"]["translucency"])
         cover[blocked] = np.maximum(cover[blocked], strength)
@@ -89,9 +103,11 @@ def ground_shadow(frame: np.ndarray, id_map: np.ndarray, scene: list[Posed], k: 
         coarse = cv2.GaussianBlur(coarse, (0, 0), sigma / _STEP)
     gh, gw = coarse.shape
     full = cv2.resize(coarse, (gw * _STEP, gh * _STEP), interpolation=cv2.INTER_LINEAR)
-    keep = 1 - np.float32(directional["shadow_opacity"]) * np.clip(full[:y1 - y0, :x1 - x0], 0, 1)
+    # light kept as uint8 (255 = all): a uint8 multiply with scale is 2x the float one
+    keep = cv2.convertScaleAbs(full[:y1 - y0, :x1 - x0],
+                               alpha=-255 * float(directional["shadow_opacity"]), beta=255)
     roi = frame[y0:y1, x0:x1]
-    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), dtype=cv2.CV_8U)
+    roi[:] = cv2.multiply(roi, cv2.merge([keep, keep, keep]), scale=1 / 255)
 
 
 def _cover(cx0: int, cy0: int, cx1: int, cy1: int, origin: tuple[int, int], k: np.ndarray,

@@ -15,6 +15,7 @@ import numpy as np
 SHARP_EDGE_DEG = 35.0  # faces meeting at a larger angle get separate normals (a crease)
 STABLE_AREA = 0.1  # hull facets smaller than this fraction of the largest are not rest faces
 MAX_REST = 24
+OUTLINE_POINTS = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +67,36 @@ class MeshData:
         corners = np.where(idx == 1, hi, lo)
         corners.setflags(write=False)
         return corners
+
+    @cached_property
+    def corner_normals(self) -> np.ndarray:
+        """(F, 3, 3) float32 normals at each triangle's three corners (one gather per hit)."""
+        normals = np.ascontiguousarray(self.normals[self.faces])
+        normals.setflags(write=False)
+        return normals
+
+    @cached_property
+    def outline_points(self) -> tuple[np.ndarray, float]:
+        """At most ``OUTLINE_POINTS`` hull vertices and ``slack`` (mesh units): every hull vertex
+        lies within ``slack`` of one of them, so their projected hull grown by the projected
+        slack contains the silhouette. Projecting a sphere's 10,000 hull vertices per frame cost
+        more than the rays this bound saves."""
+        hull = self.hull
+        if len(hull) <= OUTLINE_POINTS:
+            return self.hull, 0.0
+        # farthest-point sampling: each pick is the hull vertex farthest from those kept so far
+        x, y, z = (np.ascontiguousarray(hull[:, i]) for i in range(3))
+        picks = [int(np.argmax((x - x.mean()) ** 2 + (y - y.mean()) ** 2 + (z - z.mean()) ** 2))]
+        nearest = (x - x[picks[0]]) ** 2 + (y - y[picks[0]]) ** 2 + (z - z[picks[0]]) ** 2
+        for _ in range(OUTLINE_POINTS - 1):
+            i = int(np.argmax(nearest))
+            picks.append(i)
+            np.minimum(nearest, (x - x[i]) ** 2 + (y - y[i]) ** 2 + (z - z[i]) ** 2, out=nearest)
+        keep = hull[picks]
+        slack = float(np.sqrt(nearest.max())) * (1 + 1e-5)  # float32 rounding
+        points = keep.astype(np.float32)
+        points.setflags(write=False)
+        return points, slack
 
     def corners(self) -> np.ndarray:
         """``box_corners`` (kept as a method for readability at call sites)."""

@@ -74,27 +74,36 @@ def _veins(points: np.ndarray, marble: dict[str, Any], pixel: np.ndarray) -> np.
     return (1 - _smoothstep(width, width + blur + 1e-3, dist)) * np.float32(marble["strength"])
 
 
+def _pip_table() -> tuple[np.ndarray, np.ndarray]:
+    """The 3 x 3 grid of pip places (9, 2) in units of the pip spacing and, per face value 0-6,
+    which places hold a pip."""
+    grid = np.array([(u, v) for u in (-1, 0, 1) for v in (-1, 0, 1)], np.float32)
+    used = np.zeros((7, 9), bool)
+    for value, centres in PIPS.items():
+        for cu, cv in centres:
+            used[value, (cu + 1) * 3 + (cv + 1)] = True
+    return grid, used
+
+
+_GRID, _USED = _pip_table()
+
+
 def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.ndarray, *,
           radius: float = PIP_RADIUS, spacing: float = PIP_SPACING) -> np.ndarray:
     """Paint the die's pips: disks of ``radius`` on each face, centres ``spacing`` apart (both
     fractions of the die's side), darker towards their centre (a dimple)."""
+    rows = np.arange(len(points))
     axis = np.abs(points).argmax(1)
     unit = np.zeros_like(points)
-    unit[np.arange(len(points)), axis] = np.sign(points[np.arange(len(points)), axis])
+    unit[rows, axis] = np.sign(points[rows, axis])
     value = die_face(points, unit)
     # in-face coordinates: the two axes other than the face's own, in a fixed order
-    u_ax = np.where(axis == 0, 1, 0)
-    v_ax = np.where(axis == 2, 1, 2)
-    rows = np.arange(len(points))
-    u, v = points[rows, u_ax], points[rows, v_ax]
-    nearest = np.full(len(points), np.inf, np.float32)
-    for face_value, centres in PIPS.items():
-        sel = value == face_value
-        if not sel.any():
-            continue
-        for cu, cv in centres:
-            d = np.hypot(u[sel] - cu * spacing, v[sel] - cv * spacing)
-            nearest[sel] = np.minimum(nearest[sel], d)
+    u = points[rows, np.where(axis == 0, 1, 0)]
+    v = points[rows, np.where(axis == 2, 1, 2)]
+    grid = _GRID * np.float32(spacing)
+    d2 = (u[:, None] - grid[None, :, 0]) ** 2 + (v[:, None] - grid[None, :, 1]) ** 2
+    d2[~_USED[value]] = np.inf
+    nearest = np.sqrt(d2.min(1))
     cover = 1 - _smoothstep(radius - pixel / 2, radius + pixel / 2, nearest)
     dimple = pip[None, :] * (0.6 + 0.4 * np.clip(nearest / radius, 0, 1))[:, None]
     return colour + (dimple - colour) * cover[:, None]

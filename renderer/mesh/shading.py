@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from renderer.mesh.vec import dot, unit
+
 SKY = 0.35  # light reaching surfaces from the whole sky (fraction of white)
 DEFAULT_KEY = {"azimuth": 135.0, "elevation": 60.0, "intensity": 0.5}
 
@@ -43,10 +45,10 @@ def shade(base: np.ndarray, normals: np.ndarray, view: np.ndarray, light: np.nda
     # translucent bodies pass light around their shadowed side (wrap lighting)
     diffuse = (1 - tau) * np.maximum(n_dot_l, 0) + tau * (0.5 + 0.5 * n_dot_l)
     half = view + light.astype(np.float32)
-    half *= (1 / np.sqrt(np.maximum(np.einsum("ij,ij->i", half, half), 1e-12)))[:, None]
+    unit(half)
     rough = max(float(material["roughness"]), 0.02)
     shininess = np.float32(min(2.0 / rough**4 - 2.0, 4000.0) + 1.0)
-    n_dot_h = np.clip(np.einsum("ij,ij->i", normals, half), 1e-6, 1)
+    n_dot_h = np.clip(dot(normals, half), 1e-6, 1)
     # n.h ** shininess as exp(shininess * log(n.h)): one transcendental pair instead of pow
     spec = np.exp(shininess * np.log(n_dot_h)) * np.float32(
         material["specular"] * (shininess + 8) / (8 * np.pi))

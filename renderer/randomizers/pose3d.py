@@ -97,7 +97,8 @@ def sample_mesh_pose(params: MeshPose, *, rng: np.random.Generator, camera: dict
         if tilt > 0:
             lean = _axis_rotation(0, tilt)
             rotation = _axis_rotation(2, float(rng.uniform(0, 360))) @ lean @ rotation
-        lowest = float(((mesh.hull.astype(float) * size) @ rotation.T)[:, 2].min())
+        # height of the lowest hull vertex: one matrix-vector product with the rotation's z row
+        lowest = float((mesh.hull @ rotation[2].astype(np.float32)).min()) * size
         position = np.array([position[0], position[1], -lowest])
     pose: dict[str, Any] = {"R": rotation.tolist(), "t": position.tolist()}
     if dice:
