@@ -97,6 +97,9 @@ TEST_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                         "cars": 10, "posts": 10, "markings": 0},
                    {"horizon": 1, "vanish_x": 0, "focal": 5, "buildings": 0, "trees": 0, "cars": 0,
                     "posts": 0, "markings": 1}],
+        "tray": [{}, {"floor_size": 0.05, "wall_width": 0, "rim_width": 0, "grain": 0.5,
+                      "wall_light": 1, "floor": {"rgb": [255, 255, 255]}},
+                 {"floor_size": 4, "wall_width": 1, "rim_width": 1, "grain": 64, "wall_light": 0}],
     },
     "texture": {
         "noise": [{}, {"scale": 1, "octaves": 8, "persistence": 1},

@@ -25,13 +25,18 @@ trained from scratch on renders only (TSTR) and on half of the real photos (TRTR
 GTSDB's four categories on the other half; ``--real DIR`` scores the same recipe on another
 real set of the GTSDB layout instead (its row is then named after that folder).
 
-    python tools/real_data_table.py [--scene digits signs street-signs] [--out docs/real-data]
+The detection scene ``dice`` (``scenes/dice.yaml`` vs 200 top-down dice photos) runs
+``tools/dice_check.py`` through ``tools/real_data_dice.py``; ``--real DIR`` scores it on another COCO
+set of dice photos.
+
+    python tools/real_data_table.py [--scene digits signs dice street-signs] [--out docs/real-data]
         [--data ../shared/data] [--real DIR] [--cache DIR] [--n N] [--epochs E] [--eval-max 10000]
 
 The real sets are read from ``../shared/data`` beside the repository (``mnist-test`` and
-``gtsrb-test-32px-subset``) unless ``--data`` says otherwise; a scene whose real set is absent
-is skipped with a message. ``--n`` and ``--epochs`` override the check tools' defaults (for quick
-trials only: the table's figures use the defaults).
+``gtsrb-test-32px-subset``, ``dice-dev``) unless ``--data`` says otherwise; ``--real DIR`` scores
+the dice recipe on another COCO set of dice photos (its row is named after the folder); a scene
+whose real set is absent is skipped with a message. ``--n`` and ``--epochs`` override the check
+tools' defaults (for quick trials only: the table's figures use the defaults).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 from check_training import real_halves  # noqa: E402
+from real_data_dice import dice_cells, dice_note, dice_per_class_plot, dice_row  # noqa: E402
 
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
@@ -64,7 +70,7 @@ from renderer.spec.load import load_spec  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "docs" / "real-data"
-SCENES = ("digits", "signs")
+SCENES = ("digits", "signs", "dice")
 DETECTION_SCENES = {"street-signs": "gtsdb-dev"}
 
 Images = np.ndarray  # (n, H, W) gray or (n, H, W, 3) RGB uint8
@@ -144,6 +150,12 @@ def signs_recipe(args: argparse.Namespace) -> Recipe:
 
 
 RECIPES = {"digits": (digits_recipe, "mnist-test"), "signs": (signs_recipe, "gtsrb-test-32px-subset")}
+DETECTION = {"dice": "dice-dev"}  # scene -> real set of the detection rows (tools/real_data_dice.py)
+
+
+def real_folder(name: str) -> str:
+    """The folder of a scene's real set under ``--data``."""
+    return RECIPES[name][1] if name in RECIPES else DETECTION[name]
 
 
 def accuracy(predicted: np.ndarray, labels: np.ndarray, n_classes: int) -> dict[str, Any]:
@@ -256,13 +268,19 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
     lines = ["| scene | real set | TSTR, whole real set | TSTR, held-out half | TRTR, held-out half "
              "| KID [95% CI] | C2ST AUC [95% CI] | wall time |", "|---" * 8 + "|"]
     notes = []
-    for name in SCENES:
+    for name in [*SCENES, *sorted(set(rows) - set(SCENES))]:
         row = rows.get(name)
         if row is None:
-            lines.append(f"| `scenes/{name}.yaml` | `{RECIPES[name][1]}` | pending | pending | pending "
+            lines.append(f"| `scenes/{name}.yaml` | `{real_folder(name)}` | pending | pending | pending "
                          "| pending | pending | |")
             continue
         wall = row["wall_s"]
+        if row.get("task") == "detection":
+            lines.append(f"| `{row['scene']}` | {row['real']} | {' | '.join(dice_cells(row))} "
+                         f"| {interval(row['kid'], 4)} | {interval(row['c2st_auc'], 3)} "
+                         f"| {wall['total_s'] / 60:.1f} min |")
+            notes.append(dice_note(row, name))
+            continue
         lines.append(
             f"| `{row['scene']}` | {row['real']} | {percent(row['tstr_whole'])} "
             f"| {percent(row['tstr_held_out'])} | {percent(row['trtr_held_out'])} "
@@ -306,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scene", nargs="+", choices=(*SCENES, *DETECTION_SCENES),
                         default=list(SCENES))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the real sets")
-    parser.add_argument("--real", type=Path, help="street-signs: score on this GTSDB-layout folder")
+    parser.add_argument("--real", type=Path, help="dice: another COCO set of dice photos; "
+                        "street-signs: another GTSDB-layout folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, help="keep rendered training sets here")
     parser.add_argument("--n", type=int, help="rendered training images (default: the check tool's)")
@@ -325,19 +344,23 @@ def main(argv: list[str] | None = None) -> int:
         if name in DETECTION_SCENES:
             detection_row(name, args, table, command)
             continue
-        make_recipe, folder = RECIPES[name]
-        real_dir = args.data / folder
+        real_dir = args.real if name == "dice" and args.real else args.data / real_folder(name)
         if not real_dir.is_dir():
             print(f"{name}: skipped, its real set is not at {real_dir} (see --data)")
             continue
         print(f"{name}: measuring against {real_dir} ...", flush=True)
-        row = measure(make_recipe(args), real_dir, args.eval_max)
+        if name in DETECTION:
+            row = dice_row(args, real_dir, args.eval_max, gap_metrics)
+            name = name if real_dir.name == DETECTION[name] else f"{name}-{real_dir.name}"
+        else:
+            row = measure(RECIPES[name][0](args), real_dir, args.eval_max)
         table["rows"][name] = {**row, "command": command, "cpu_cores": os.cpu_count(), "train_threads": 1,
                                "per_class_plot": f"{name}-per-class.png"}
         args.out.mkdir(parents=True, exist_ok=True)
         table_path.write_text(json.dumps(table, indent=1) + "\n")
     for row in table["rows"].values():  # every row, so a change of layout reaches them all
-        (args.out / row["per_class_plot"]).write_bytes(per_class_plot(row))
+        plot = dice_per_class_plot if row.get("task") == "detection" else per_class_plot
+        (args.out / row["per_class_plot"]).write_bytes(plot(row))
     import street_signs_check
 
     text = markdown(table["rows"]) + street_signs_check.markdown(table.get("detection_rows", {}))

@@ -12,7 +12,8 @@ diameter), ``sphere``, ``torus`` (``aspect`` = tube / ring radius) and ``glyph``
 
 Materials: ``roughness`` (0 glossy .. 1 matte) and ``specular`` set the highlight,
 ``translucency`` lets light wrap around the body and through its shadow (tinted plastic),
-``marble`` is the probability of veins of ``marble_color``, ``pip_color`` colours a die's pips.
+``marble`` is the probability of veins of ``marble_color``, ``pip_color`` colours a die's pips,
+``pip_radius`` and ``pip_spacing`` (fractions of the die's side) size them and space their centres.
 
 YAML::
 
@@ -77,6 +78,8 @@ class MeshMaterial(SpecModel):
     marble_color: ColorSpec = ColorSpec(rgb=(240, 240, 235))
     marble_scale: FloatParam(ge=0.1, le=1000) = [6, 16]
     pip_color: ColorSpec = ColorSpec(rgb=(245, 245, 245))
+    pip_radius: FloatParam(ge=0.01, le=0.2) = 0.085
+    pip_spacing: FloatParam(ge=0.1, le=0.4) = 0.25
 
 
 class MeshParams(SpecModel):
@@ -115,6 +118,9 @@ def _material(m: MeshMaterial, rng: np.random.Generator) -> dict[str, Any]:
                             "width": float(rng.uniform(0.05, 0.2)),
                             "strength": float(rng.uniform(0.5, 1.0)),
                             "waves": np.round(waves, 6).tolist()}
+    # drawn last: a spec leaving them at their constant defaults keeps its earlier draws
+    record["pip_radius"] = float(m.pip_radius.sample(rng))
+    record["pip_spacing"] = float(m.pip_spacing.sample(rng))
     return record
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union
 import numpy as np
 from pydantic import Field
 
-from renderer.backgrounds import gradient, images, mix, solid, street  # noqa: F401  (registration)
+from renderer.backgrounds import gradient, images, mix, solid, street, tray  # noqa: F401  (registration)
 from renderer.backgrounds.base import BACKGROUNDS
 from renderer.scene_context import SceneContext
 from renderer.textures import TEXTURES

@@ -45,7 +45,9 @@ def base_color(record: dict[str, Any], mesh: MeshData, points: np.ndarray, face:
         tint = np.asarray(marble["color"], np.float32) / 255
         colour += (tint - colour) * vein[:, None]
     if record["source"] == "dice" and n:
-        colour = _pips(points, colour, np.asarray(material["pip_color"], np.float32) / 255, pixel)
+        colour = _pips(points, colour, np.asarray(material["pip_color"], np.float32) / 255, pixel,
+                       radius=material.get("pip_radius", PIP_RADIUS),
+                       spacing=material.get("pip_spacing", PIP_SPACING))
     return colour
 
 
@@ -73,8 +75,9 @@ def _veins(points: np.ndarray, marble: dict[str, Any], pixel: np.ndarray) -> np.
 
 
 def _pip_table() -> tuple[np.ndarray, np.ndarray]:
-    """The 3 x 3 grid of pip places (9, 2) and, per face value 0-6, which places hold a pip."""
-    grid = np.array([(u, v) for u in (-1, 0, 1) for v in (-1, 0, 1)], np.float32) * PIP_SPACING
+    """The 3 x 3 grid of pip places (9, 2) in units of the pip spacing and, per face value 0-6,
+    which places hold a pip."""
+    grid = np.array([(u, v) for u in (-1, 0, 1) for v in (-1, 0, 1)], np.float32)
     used = np.zeros((7, 9), bool)
     for value, centres in PIPS.items():
         for cu, cv in centres:
@@ -85,8 +88,10 @@ def _pip_table() -> tuple[np.ndarray, np.ndarray]:
 _GRID, _USED = _pip_table()
 
 
-def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.ndarray) -> np.ndarray:
-    """Paint the die's pips: disks on each face, darker towards their centre (a dimple)."""
+def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.ndarray, *,
+          radius: float = PIP_RADIUS, spacing: float = PIP_SPACING) -> np.ndarray:
+    """Paint the die's pips: disks of ``radius`` on each face, centres ``spacing`` apart (both
+    fractions of the die's side), darker towards their centre (a dimple)."""
     rows = np.arange(len(points))
     axis = np.abs(points).argmax(1)
     unit = np.zeros_like(points)
@@ -95,9 +100,10 @@ def _pips(points: np.ndarray, colour: np.ndarray, pip: np.ndarray, pixel: np.nda
     # in-face coordinates: the two axes other than the face's own, in a fixed order
     u = points[rows, np.where(axis == 0, 1, 0)]
     v = points[rows, np.where(axis == 2, 1, 2)]
-    d2 = (u[:, None] - _GRID[None, :, 0]) ** 2 + (v[:, None] - _GRID[None, :, 1]) ** 2
+    grid = _GRID * np.float32(spacing)
+    d2 = (u[:, None] - grid[None, :, 0]) ** 2 + (v[:, None] - grid[None, :, 1]) ** 2
     d2[~_USED[value]] = np.inf
     nearest = np.sqrt(d2.min(1))
-    cover = 1 - _smoothstep(PIP_RADIUS - pixel / 2, PIP_RADIUS + pixel / 2, nearest)
-    dimple = pip[None, :] * (0.6 + 0.4 * np.clip(nearest / PIP_RADIUS, 0, 1))[:, None]
+    cover = 1 - _smoothstep(radius - pixel / 2, radius + pixel / 2, nearest)
+    dimple = pip[None, :] * (0.6 + 0.4 * np.clip(nearest / radius, 0, 1))[:, None]
     return colour + (dimple - colour) * cover[:, None]

@@ -93,6 +93,10 @@ def sample_mesh_pose(params: MeshPose, *, rng: np.random.Generator, camera: dict
         down_normals = np.einsum("kji,j->ki", mesh.rest, [0.0, 0.0, -1.0])  # rest face normals
         lands = int(np.argmin((down_normals @ rotation.T)[:, 2]))
         rotation = _axis_rotation(2, float(rng.uniform(0, 360))) @ mesh.rest[lands]
+        tilt = float(params.tilt.sample(rng))  # a constant 0 draws nothing: other poses unchanged
+        if tilt > 0:
+            lean = _axis_rotation(0, tilt)
+            rotation = _axis_rotation(2, float(rng.uniform(0, 360))) @ lean @ rotation
         # height of the lowest hull vertex: one matrix-vector product with the rotation's z row
         lowest = float((mesh.hull @ rotation[2].astype(np.float32)).min()) * size
         position = np.array([position[0], position[1], -lowest])

@@ -64,8 +64,10 @@ class MeshPose(SpecModel):
     camera (the ground point on that ray when ``distance`` is unset). ``rest_on: ground`` then
     drops it straight down onto the ground, lying on one of its stable faces: the face is the
     one most downward under the drawn rotation, then the object turns about the vertical by a
-    uniform angle, as a tossed object would settle. Truncation and occlusion are bounded as for
-    flat objects, with the projected box of the mesh.
+    uniform angle, as a tossed object would settle. ``tilt`` (degrees, resting objects only)
+    then leans it about a random horizontal axis, lowered back onto the ground: a die propped on
+    a neighbour or a tray's wall (``{dist: choice, values: [0, 0, 0, 15, 25]}``: a few lean).
+    Truncation and occlusion are bounded as for flat objects, with the projected box of the mesh.
 
     YAML::
 
@@ -77,6 +79,7 @@ class MeshPose(SpecModel):
     pitch: FloatParam(ge=-360, le=360) = 0
     yaw: FloatParam(ge=-360, le=360) = [-180, 180]
     rest_on: Literal["none", "ground"] = "none"
+    tilt: FloatParam(ge=0, le=90) = 0
     x: FloatParam(ge=-1, le=2) = [0.1, 0.9]
     y: FloatParam(ge=-1, le=2) = [0.1, 0.9]
     distance: FloatParam(ge=0.001, le=10000) | None = None
