@@ -98,6 +98,25 @@ def finish_report(report: dict[str, object], started: float, json_path: Path | N
     return 0
 
 
+class Laps:
+    """Wall seconds of a run's phases: ``laps("render_s")`` ends a phase begun where the last ended.
+
+    ``laps.seconds()`` gives every phase and ``total_s`` (from the Laps' creation), rounded to 0.1 s.
+    """
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.phases: dict[str, float] = {}
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = round(now - self.last, 1)
+        self.last = now
+
+    def seconds(self) -> dict[str, float]:
+        return {**self.phases, "total_s": round(time.perf_counter() - self.start, 1)}
+
+
 def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(fit, held-out) indices of a real set: the real-data table's TRTR trains on the first, and
     every tool scores the second. Stratified by class, seeded by a named stream, so every tool

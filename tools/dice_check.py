@@ -21,7 +21,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,9 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+
+from check_training import Laps  # noqa: E402
 
 from renderer.datasets import load, to_eval_set  # noqa: E402
 from renderer.evaluate.evalset import EvalSet  # noqa: E402
@@ -130,13 +131,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Render, train TSTR (and TRTR), score; every figure of the check with its wall times."""
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    laps: dict[str, float] = {}
-    start = lap = time.perf_counter()
-
-    def timed(name: str) -> None:
-        nonlocal lap
-        laps[name] = round(time.perf_counter() - lap, 1)
-        lap = time.perf_counter()
+    timed = Laps()
 
     real = to_eval_set(load(args.real))
     names = tuple(real.class_names or ())
@@ -172,7 +167,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         row["trtr_held_out"] = scores(baseline, names)
         row["trtr_training"] = {k: history[k] for k in ("steps", "final_loss", "seconds")}
         row["n_real_train"] = len(fit)
-    row["wall_s"] = {**laps, "total_s": round(time.perf_counter() - start, 1)}
+    row["wall_s"] = timed.seconds()
     # kept out of the JSON: for the contact sheet and the real-data table's KID and C2ST
     row.update(_gallery=gallery(real, whole, names), _rendered=rendered.images, _real=real.images)
     return row

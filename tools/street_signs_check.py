@@ -19,7 +19,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,9 @@ import torch
 from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+
+from check_training import Laps  # noqa: E402
 
 from renderer.datasets import load, to_eval_set  # noqa: E402
 from renderer.datasets.base import LoadedDataset  # noqa: E402
@@ -100,13 +101,7 @@ class FolderSource:
 
 def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     """Every figure of one run (see module docstring)."""
-    laps: dict[str, float] = {}
-    start = lap = time.perf_counter()
-
-    def timed(name: str) -> None:
-        nonlocal lap
-        laps[name] = round(time.perf_counter() - lap, 1)
-        lap = time.perf_counter()
+    timed = Laps()
 
     class_map = load_class_map(CATEGORIES) if args.classes == "categories" else {}
     real = apply_class_map(to_eval_set(load(args.real, format="gtsdb")), class_map)
@@ -125,7 +120,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     return {"scene": SPEC.relative_to(ROOT).as_posix(), "real": str(args.real.name),
             "classes": args.classes, "class_names": names, "n_rendered_train": len(rendered),
             "steps": args.steps, "image_size": args.image_size, "result": result,
-            "wall_s": {**laps, "total_s": round(time.perf_counter() - start, 1)}}
+            "wall_s": timed.seconds()}
 
 
 def per_class_plot(row: dict[str, Any]) -> bytes:
