@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from renderer.evaluate.taskgap.classifier import initialise
+from renderer.evaluate.taskgap.crop_stage import CropClassifier
 
 STRIDE = 4
 WIDTHS = (16, 32, 64, 96, 128)  # stem (stride 2), then strides 4, 8, 16, 32
@@ -69,11 +70,14 @@ class Backbone(nn.Module):
 
 
 class CenterNet(nn.Module):
-    """Backbone + top-down pyramid + heatmap / size / offset heads at stride 4."""
+    """Backbone + top-down pyramid + heatmap / size / offset heads at stride 4, and (``crops``)
+    the second stage that names each peak from a full-resolution patch
+    (:class:`~renderer.evaluate.taskgap.crop_stage.CropClassifier`, not run by ``forward``)."""
 
-    def __init__(self, n_classes: int) -> None:
+    def __init__(self, n_classes: int, *, crops: bool = True) -> None:
         super().__init__()
         self.n_classes = n_classes
+        self.crop_head = CropClassifier(n_classes) if crops else None
         self.backbone = Backbone()
         self.lateral = nn.ModuleList(nn.Conv2d(c, NECK, 1) for c in WIDTHS[1:])
         self.smooth = _conv(NECK, NECK)
@@ -91,10 +95,10 @@ class CenterNet(nn.Module):
         return self.head(self.smooth(merged))
 
 
-def build_centernet(n_classes: int, *, seed: int) -> CenterNet:
+def build_centernet(n_classes: int, *, seed: int, crops: bool = True) -> CenterNet:
     """A :class:`CenterNet` initialised from ``seed`` (no global RNG), heatmap bias at PRIOR."""
     with torch.device("meta"):
-        model = CenterNet(n_classes)
+        model = CenterNet(n_classes, crops=crops)
     initialise(model, seed=seed)
     last = model.head[-1]
     with torch.no_grad():
@@ -159,19 +163,17 @@ def centernet_loss(output: torch.Tensor, heat: torch.Tensor, target: torch.Tenso
             "size": 0.5 * l1[:, :2].sum() / n_centres, "offset": l1[:, 2:].sum() / n_centres}
 
 
-def decode(output: torch.Tensor, *, top_k: int = 100,
-           min_score: float = 0.01) -> list[dict[str, torch.Tensor]]:
-    """Objectness peaks of each image as boxes in input pixels: ``boxes`` XYXY, ``scores``
-    (objectness x class probability), ``labels`` (0-based); each peak is reported with its
-    ``CLASSES_PER_PEAK`` most likely classes (so a confusion costs less than a miss in AP), at
-    most ``top_k`` detections per image."""
+def find_peaks(output: torch.Tensor, *, top_k: int, min_score: float
+               ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Objectness peaks (3x3 local maxima) of each image, at most ``top_k`` of at least
+    ``min_score``, best first: ``(boxes (k, 4) XYXY input px, objectness (k,), cells (k,))``
+    (cells index the flattened stride-4 map)."""
     n_classes = output.shape[1] - 5
     objectness = torch.sigmoid(output[:, 0])
     peaks = objectness * (torch.nn.functional.max_pool2d(
         objectness[:, None], 3, stride=1, padding=1)[:, 0] == objectness)
     n, h, w = objectness.shape
-    per_peak = min(CLASSES_PER_PEAK, n_classes)
-    results = []
+    found = []
     for b in range(n):
         obj, cell = peaks[b].reshape(-1).topk(min(top_k, h * w))
         keep = obj >= min_score
@@ -181,10 +183,30 @@ def decode(output: torch.Tensor, *, top_k: int = 100,
         cx, cy = xs.float() + reg[2], ys.float() + reg[3]
         bw, bh = reg[0].clamp(max=8).exp(), reg[1].clamp(max=8).exp()
         boxes = torch.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], 1) * STRIDE
+        found.append((boxes, obj, cell))
+    return found
+
+
+def name_peaks(boxes: torch.Tensor, objectness: torch.Tensor, probs: torch.Tensor,
+               top_k: int) -> dict[str, torch.Tensor]:
+    """Detections of one image's peaks given class probabilities ``probs`` (classes, k): each
+    peak with its ``CLASSES_PER_PEAK`` most likely classes (so a confusion costs less than a
+    miss in AP), scored objectness x probability, best first, at most ``top_k``."""
+    per_peak = min(CLASSES_PER_PEAK, probs.shape[0])
+    top_p, top_c = probs.topk(per_peak, dim=0)  # (per_peak, peaks)
+    scores = (objectness[None] * top_p).reshape(-1)
+    order = scores.argsort(descending=True)[:top_k]
+    return {"boxes": boxes.repeat(per_peak, 1)[order], "scores": scores[order],
+            "labels": top_c.reshape(-1)[order]}
+
+
+def decode(output: torch.Tensor, *, top_k: int = 100,
+           min_score: float = 0.01) -> list[dict[str, torch.Tensor]]:
+    """Objectness peaks of each image as boxes in input pixels, named by the dense class logits
+    at the peak (:func:`name_peaks`): ``boxes`` XYXY, ``scores``, ``labels`` (0-based)."""
+    n_classes = output.shape[1] - 5
+    results = []
+    for b, (boxes, obj, cell) in enumerate(find_peaks(output, top_k=top_k, min_score=min_score)):
         probs = torch.softmax(output[b, 1:1 + n_classes].reshape(n_classes, -1)[:, cell], 0)
-        top_p, top_c = probs.topk(per_peak, dim=0)  # (per_peak, peaks)
-        scores = (obj[None] * top_p).reshape(-1)
-        order = scores.argsort(descending=True)[:top_k]
-        results.append({"boxes": boxes.repeat(per_peak, 1)[order], "scores": scores[order],
-                        "labels": top_c.reshape(-1)[order]})
+        results.append(name_peaks(boxes, obj, probs, top_k))
     return results

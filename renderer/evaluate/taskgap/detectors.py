@@ -26,11 +26,15 @@ import numpy as np
 import torch
 import torchvision
 
+from renderer.evaluate.taskgap import crop_stage
 from renderer.evaluate.taskgap.centernet import (
+    CenterNet,
     build_centernet,
     centernet_loss,
     decode,
     encode_targets,
+    find_peaks,
+    name_peaks,
 )
 from renderer.usage_error import UsageError
 
@@ -61,19 +65,45 @@ class Detector:
 
 
 class CenterNetDetector(Detector):
-    """:mod:`~renderer.evaluate.taskgap.centernet` behind the :class:`Detector` interface."""
+    """:mod:`~renderer.evaluate.taskgap.centernet` behind the :class:`Detector` interface, with
+    its crop stage (:mod:`~renderer.evaluate.taskgap.crop_stage`) when the model has one."""
+
+    model: CenterNet
+    MIN_PEAK = 0.01  # objectness below which a peak is not a candidate
+
+    def __init__(self, model: CenterNet, n_classes: int, device: torch.device, seed: int) -> None:
+        super().__init__(model, n_classes, device)
+        self.generator = torch.Generator().manual_seed(seed)  # the crop stage's sampling
 
     def loss(self, images: torch.Tensor, targets: Targets) -> dict[str, torch.Tensor]:
         size = (images.shape[2], images.shape[3])
         encoded = [encode_targets(b.numpy(), c.numpy(), size) for b, c in targets]
         parts = [torch.from_numpy(np.stack(part)).to(self.device)
                  for part in zip(*encoded, strict=True)]
-        output = self.model((images - INPUT_MEAN) / INPUT_STD)
-        return centernet_loss(output, *parts)
+        normalised = (images - INPUT_MEAN) / INPUT_STD
+        output = self.model(normalised)
+        losses = centernet_loss(output, *parts)
+        if self.model.crop_head is not None:
+            peaks = find_peaks(output.detach(), top_k=crop_stage.PEAKS, min_score=0.0)
+            sampled = [crop_stage.training_crops(truth, found[0].cpu(), float(max(size)),
+                                                 self.n_classes, self.generator)
+                       for truth, found in zip(targets, peaks, strict=True)]
+            patches = crop_stage.cut(normalised, [b.to(self.device) for b, _ in sampled])
+            labels = torch.cat([c for _, c in sampled]).to(self.device)
+            losses["crop_class"] = torch.nn.functional.cross_entropy(
+                self.model.crop_head(patches), labels)
+        return losses
 
     def detect(self, image: torch.Tensor, max_detections: int) -> dict[str, torch.Tensor]:
-        output = self.model(((image - INPUT_MEAN) / INPUT_STD)[None])
-        return decode(output, top_k=max_detections)[0]
+        normalised = ((image - INPUT_MEAN) / INPUT_STD)[None]
+        output = self.model(normalised)
+        if self.model.crop_head is None:
+            return decode(output, top_k=max_detections, min_score=self.MIN_PEAK)[0]
+        boxes, objectness, _ = find_peaks(output, top_k=max_detections,
+                                          min_score=self.MIN_PEAK)[0]
+        logits = self.model.crop_head(crop_stage.cut(normalised, [boxes]))
+        probs = torch.softmax(logits, 1)[:, :self.n_classes]
+        return name_peaks(boxes, objectness, probs.T, max_detections)
 
 
 class TorchvisionDetector(Detector):
@@ -138,15 +168,16 @@ def load_backbone_weights(model: torch.nn.Module, weights: Path) -> None:
 
 
 def build_detector(name: str, n_classes: int, *, seed: int, device: torch.device,
-                   weights: Path | None = None) -> Detector:
-    """Detector ``name`` for ``n_classes`` classes, initialised from ``seed``.
+                   weights: Path | None = None, crops: bool = True) -> Detector:
+    """Detector ``name`` for ``n_classes`` classes, initialised from ``seed``; ``crops``: the
+    centernet's second stage (torchvision's detectors name their boxes themselves).
 
     Raises:
         UsageError: unknown model name or unusable ``weights``.
     """
     if name == "centernet":
-        model: torch.nn.Module = build_centernet(n_classes, seed=seed)
-        detector: Detector = CenterNetDetector(model, n_classes, device)
+        centernet = build_centernet(n_classes, seed=seed, crops=crops)
+        detector: Detector = CenterNetDetector(centernet, n_classes, device, seed)
     elif name in torchvision_names():
         with torch.random.fork_rng():
             torch.manual_seed(seed)

@@ -33,6 +33,9 @@ class DetectionConfig:
     Attributes:
         model: ``centernet`` (default; trains from scratch on a CPU in minutes) or a torchvision
             detection model by name (``fcos_resnet50_fpn``, ...; with ``weights=None``).
+        crop_stage: centernet only: name each found object from a full-resolution patch with a
+            second, small classifier that may also call it background (False: the heatmap's
+            dense class logits name it).
         image_size: side in px of the square random crops the detector trains on.
         batch_size: crops per optimiser step.
         epochs: passes over each training set (or over ``renders_per_epoch`` fresh renders).
@@ -55,6 +58,7 @@ class DetectionConfig:
     """
 
     model: str = "centernet"
+    crop_stage: bool = True
     image_size: int = 320
     batch_size: int = 16
     epochs: int = 10

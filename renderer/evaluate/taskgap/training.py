@@ -115,7 +115,8 @@ def train_detector(source: TrainingSource, n_classes: int, config: DetectionConf
     """
     device = resolve_device(config.device)
     detector = build_detector(config.model, n_classes, seed=int(rng.integers(2**31 - 1)),
-                              device=device, weights=config.weights)
+                              device=device, weights=config.weights,
+                              crops=config.crop_stage)
     total = total_steps(len(source), config)
     optimiser = torch.optim.AdamW(detector.model.parameters(), lr=config.lr, weight_decay=1e-4)
     warmup = max(20, total // 20)
