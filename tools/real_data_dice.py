@@ -67,7 +67,8 @@ def dice_note(row: dict[str, Any], name: str) -> str:
             f"{row['n_real']:,} real photos. Command: `{row['command']}`; wall time "
             f"{wall['total_s']:.0f} s (loading + rendering {wall['load_and_render_s']:.0f} s, "
             f"TSTR training {wall['tstr_train_s']:.0f} s, TRTR training {wall['trtr_train_s']:.0f} s, "
-            f"KID + C2ST {wall['kid_c2st_s']:.0f} s) on {row['cpu_cores']} CPU cores. Per-class "
+            f"KID + C2ST {wall['kid_c2st_s']:.0f} s) on {row['cpu_cores']} CPU cores, training on "
+            f"{row['train_threads']} torch threads. Per-class "
             f"AP: [{row['per_class_plot']}]({row['per_class_plot']}).")
 
 

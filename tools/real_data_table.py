@@ -314,7 +314,7 @@ def detection_row(name: str, args: argparse.Namespace, table: dict[str, Any], co
     row = check.run(check.parse_args(["--real", str(real_dir), "--out", str(args.out), *overrides]))
     key = name if args.real is None else f"{name}@{real_dir.name}"
     table.setdefault("detection_rows", {})[key] = {
-        **check.table_row(row), "command": command, "cpu_cores": os.cpu_count(), "train_threads": 1}
+        **check.table_row(row), "command": command, "cpu_cores": os.cpu_count()}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "table.json").write_text(json.dumps(table, indent=1) + "\n")
 
@@ -354,8 +354,8 @@ def main(argv: list[str] | None = None) -> int:
             name = name if real_dir.name == DETECTION[name] else f"{name}-{real_dir.name}"
         else:
             row = measure(RECIPES[name][0](args), real_dir, args.eval_max)
-        table["rows"][name] = {**row, "command": command, "cpu_cores": os.cpu_count(), "train_threads": 1,
-                               "per_class_plot": f"{name}-per-class.png"}
+        table["rows"][name] = {"train_threads": 1, **row, "command": command,
+                               "cpu_cores": os.cpu_count(), "per_class_plot": f"{name}-per-class.png"}
         args.out.mkdir(parents=True, exist_ok=True)
         table_path.write_text(json.dumps(table, indent=1) + "\n")
     for row in table["rows"].values():  # every row, so a change of layout reaches them all

@@ -47,7 +47,8 @@ from renderer.spec.load import load_spec  # noqa: E402
 SPEC = ROOT / "scenes" / "street-signs.yaml"
 CATEGORIES = ROOT / "scenes" / "gtsdb-categories.yaml"
 DEFAULT_REAL = ROOT.parent / "shared" / "data" / "gtsdb-dev"
-DEFAULTS = {"n": 2000, "steps": 500, "image_size": 256, "batch": 16, "seed": 0, "workers": 2}
+DEFAULTS = {"n": 2000, "steps": 500, "image_size": 256, "batch": 16, "seed": 0, "workers": 2,
+            "threads": 2}
 GALLERY_SIDE = 680  # px width of each gallery photo
 
 
@@ -61,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--classes", choices=("categories", "43"), default="categories")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     parser.add_argument("--workers", type=int, default=DEFAULTS["workers"], help="render processes")
+    parser.add_argument("--threads", type=int, default=DEFAULTS["threads"],
+                        help="torch threads for training and scoring (after rendering)")
     parser.add_argument("--cache", type=Path, help="keep the rendered frames here")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "real-data")
     return parser.parse_args(argv)
@@ -109,6 +112,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     frames = render_frames(args.n, args.seed, args.workers, args.cache, scratch)
     rendered = load(frames)
     timed("render_s")
+    torch.set_num_threads(args.threads)  # the render workers are done: training gets the cores
     names = list(real.class_names or ())
     source = FolderSource(rendered, {n: k for k, n in enumerate(names)}, class_map)
     shown = apply_class_map(to_eval_set(rendered, indices=range(min(8, len(rendered)))), class_map)
@@ -120,6 +124,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     return {"scene": SPEC.relative_to(ROOT).as_posix(), "real": str(args.real.name),
             "classes": args.classes, "class_names": names, "n_rendered_train": len(rendered),
             "steps": args.steps, "image_size": args.image_size, "result": result,
+            "train_threads": args.threads,
             "wall_s": timed.seconds()}
 
 
@@ -216,7 +221,7 @@ def table_row(row: dict[str, Any]) -> dict[str, Any]:
             "trtr_map50": {k: result["trtr"]["map50"][k] for k in pick},
             "n_rendered_train": row["n_rendered_train"], "n_real_train": result["split"]["real_train"],
             "n_real_test": result["split"]["real_test"], "steps": row["steps"],
-            "wall_s": row["wall_s"], "files": row["files"]}
+            "wall_s": row["wall_s"], "files": row["files"], "train_threads": row["train_threads"]}
 
 
 def markdown(rows: dict[str, dict[str, Any]]) -> str:
@@ -237,7 +242,7 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
                      f"time {row['wall_s']['total_s']:.0f} s (rendering "
                      f"{row['wall_s']['render_s']:.0f} s, training and scoring both detectors "
                      f"{row['wall_s']['train_and_score_s']:.0f} s) on "
-                     f"{row['cpu_cores']} CPU cores, training on {row['train_threads']} thread. "
+                     f"{row['cpu_cores']} CPU cores, training on {row['train_threads']} torch threads. "
                      f"AP per class: [{row['files']['per_class_plot']}]"
                      f"({row['files']['per_class_plot']}); failures: "
                      f"[{row['files']['failures']}]({row['files']['failures']}).")
