@@ -177,10 +177,15 @@ def run_ablation(experiment: Experiment, out: str | Path, *, workers: int = 1,
 def listed_ablations(experiment: Experiment, data: dict[str, Any]
                      ) -> tuple[list[Ablation], list[tuple[Ablation, str]]]:
     """The experiment's own ``variants`` (``name: {path: value}``), none left out."""
-    return [Ablation(name, ", ".join(params),
-                     "; ".join(f"{path} = {value_label(v)}" for path, v in params.items()),
-                     apply_parameters(data, params))
+    return [Ablation(name, ", ".join(params), _change_text(params), apply_parameters(data, params))
             for name, params in experiment.variants.items()], []
+
+
+def _change_text(params: dict[str, Any], shown: int = 2) -> str:
+    """``effects[2].p = 0; effects[3].p = 0 (+1 more)``: a table cell, not the whole change."""
+    parts = [f"{path} = {value_label(v)}" for path, v in params.items()]
+    more = f" (+{len(parts) - shown} more)" if len(parts) > shown else ""
+    return "; ".join(parts[:shown]) + more
 
 
 def ablation_markdown(rows: list[AblationRow], full: dict[str, Any], key: str, direction: str,

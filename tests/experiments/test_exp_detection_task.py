@@ -14,10 +14,10 @@ import yaml
 
 from renderer.experiments import run_ablation, run_sweep
 from renderer.experiments.common import BaseSpec, trial_setup
-from renderer.experiments.config import load_experiment
+from renderer.experiments.config import load_experiment, parse_experiment
 from renderer.experiments.sweep import sweep_trials
 from renderer.run import RunConfig, run_dataset
-from renderer.spec.load import load_spec
+from renderer.spec.load import SpecError, load_spec
 
 SCENE = Path(__file__).parents[1] / "evaluate" / "scenes" / "shapes_detection.yaml"
 N = 8
@@ -92,3 +92,8 @@ def test_only_experiments_with_a_task_change_trial_keys(experiment_file: Path) -
     assert trial_setup(plain, base, None).task is None  # the key records no task: as before
     assert trial.key(trial_setup(plain, base, None)) != trial.key(
         trial_setup(with_task, base, None))
+
+
+def test_an_empty_variant_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"variants\.x: give at least one"):
+        parse_experiment({"spec": "s.yaml", "variants": {"x": {}}}, tmp_path)
