@@ -142,7 +142,8 @@ class Experiment(ExperimentModel):
             if not params:
                 raise ValueError(f"variants.{name}: give at least one 'path: value'")
         if self.task is not None and not isinstance(self.task.get("kind"), str):
-            raise ValueError("task: give 'kind:' (a registered task name or 'module:function')")
+            raise ValueError("task: give 'kind:' (or --task): a registered task name or "
+                             "'module:function'")
         return self
 
 

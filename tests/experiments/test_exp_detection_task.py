@@ -12,6 +12,7 @@ import pytest
 import torch
 import yaml
 
+from renderer.cli import main
 from renderer.experiments import run_ablation, run_sweep
 from renderer.experiments.common import BaseSpec, trial_setup
 from renderer.experiments.config import load_experiment, parse_experiment
@@ -97,3 +98,14 @@ def test_only_experiments_with_a_task_change_trial_keys(experiment_file: Path) -
 def test_an_empty_variant_is_named(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"variants\.x: give at least one"):
         parse_experiment({"spec": "s.yaml", "variants": {"x": {}}}, tmp_path)
+
+
+def test_cli_task_options_merge_into_the_file_and_sweep_reports_them(
+        experiment_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    code = main(["sweep", str(experiment_file), "-o", str(out), "--workers", "1", "--quiet",
+                 "--task-option", "steps=1", "--task-option", "seed=4"])
+    assert code == 0 and "best by task.map50 (max)" in capsys.readouterr().out
+    task = json.loads((out / "experiment.json").read_text(encoding="utf-8"))["task"]
+    assert task["steps"] == 1 and task["seed"] == 4 and task["image_size"] == TINY["image_size"]
+    assert task["class_map"] == str(experiment_file.parent / "maps" / "same.yaml")
