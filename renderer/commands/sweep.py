@@ -21,6 +21,12 @@ def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME=VALUE",
                         help="evaluation option, e.g. --eval task=null --eval kid_subsets=50 "
                              "(repeatable; YAML values)")
+    parser.add_argument("--task", metavar="KIND",
+                        help="task objective adding task.* metrics to every trial: 'tstr', "
+                             "'detection' or 'module:function'; options with --task-option")
+    parser.add_argument("--task-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="option of the task objective, e.g. steps=300 (repeatable; YAML "
+                             "values; merged into the experiment file's task)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: all cores)")
     parser.add_argument("--html", action="store_true", default=None,
@@ -33,8 +39,11 @@ def experiment_changes(args: argparse.Namespace) -> dict[str, Any]:
     from renderer.experiments.options import parse_assignments
 
     evaluation = parse_assignments(args.eval_options, "--eval") if args.eval_options else None
+    task = parse_assignments(args.task_option, "--task-option")
+    if args.task is not None:
+        task["kind"] = args.task
     return {"n": args.n, "seed": args.seed, "real_limit": args.real_limit,
-            "evaluation": evaluation, "html": args.html}
+            "evaluation": evaluation, "task": task or None, "html": args.html}
 
 
 def trial_printer(total: int, objective: str,

@@ -21,7 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default: out/tune-<spec name>; rerun to resume)")
     p.add_argument("--objective", help="metric to optimise (default kid), e.g. c2st_auc, "
                                        "task.error, tstr_error, brightness_w1 (minimised; accuracies, "
-                                       "precision, recall, density, coverage are maximised)")
+                                       "mAPs, precision, recall, density, coverage are "
+                                       "maximised)")
     p.add_argument("--search", action="append", default=[], metavar="PATH=LOW:HIGH",
                    help="bounds a range moves within, e.g. lighting.ambient=0.2:2 (repeatable)")
     p.add_argument("--only", action="append", metavar="PATH",
@@ -40,11 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="what stops trials at a rung (default successive_halving)")
     p.add_argument("--penalty", action="append", default=[], metavar="METRIC=WEIGHT",
                    help="add WEIGHT x METRIC to the objective, e.g. c2st_auc=0.1 (repeatable)")
-    p.add_argument("--task", metavar="KIND",
-                   help="task objective adding task.* metrics: 'tstr' or 'module:function'; "
-                        "options with --task-option")
-    p.add_argument("--task-option", action="append", default=[], metavar="NAME=VALUE",
-                   help="option of the task objective, e.g. epochs=4 (repeatable; YAML values)")
     add_experiment_arguments(p)
     p.set_defaults(run=run)
 
@@ -65,16 +61,6 @@ def _objective(args: argparse.Namespace) -> dict[str, object] | None:
     return {"metric": args.objective or "kid", "penalty": penalty}
 
 
-def _task(args: argparse.Namespace) -> dict[str, object] | None:
-    from renderer.experiments.options import parse_assignments
-
-    if args.task is None:
-        if args.task_option:
-            raise ValueError("--task-option needs --task")
-        return None
-    return {"kind": args.task, **parse_assignments(args.task_option, "--task-option")}
-
-
 def run(args: argparse.Namespace) -> int:
     from renderer.experiments.options import build_experiment, parse_bounds
     from renderer.experiments.table import interval_text, metric
@@ -85,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     changes = {**experiment_changes(args), "real": args.real, "objective": _objective(args),
                "search": parse_bounds(args.search) or None, "tune": args.only,
                "expand": args.expand, "holdout": args.holdout, "holdout_seed": args.holdout_seed,
-               "rungs": args.rungs, "pruner": args.pruner, "task": _task(args)}
+               "rungs": args.rungs, "pruner": args.pruner}
     experiment = build_experiment(args.spec, changes)
     out = args.out or Path("out") / f"tune-{experiment.spec.stem}"
     if not args.verbose:

@@ -1,7 +1,9 @@
 """``run_ablation``: each randomizer turned off in turn, and how much of the gap it accounts for.
 
 The ablation table of Tremblay et al. 2018 ("Training deep networks with synthetic data"),
-produced automatically: the variants come from :mod:`renderer.experiments.ablation_plan`. Every
+produced automatically: the variants come from :mod:`renderer.experiments.ablation_plan`, or
+from the experiment's own ``variants:`` (``name: {path: value, ...}``, e.g. ``no blur:
+{effects[0].p: 0}``) when it lists them. Every
 variant renders with the seed of the full spec, so variant and full spec differ image by image
 only in the one randomizer (common random numbers): the contribution is a paired difference.
 
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from renderer.experiments.ablation_plan import Ablation, plan_ablations
+from renderer.experiments.axes import apply_parameters, value_label
 from renderer.experiments.common import BaseSpec, trial_setup
 from renderer.experiments.config import Experiment
 from renderer.experiments.evaluation import resolve_metric
@@ -123,7 +126,8 @@ def run_ablation(experiment: Experiment, out: str | Path, *, workers: int = 1,
         out: output folder (rerunning skips finished variants).
         workers: processes.
         real: an in-memory real set instead of ``experiment.real``.
-        group: ``field`` (one variant per randomized field) or ``block`` (per spec block).
+        group: ``field`` (one variant per randomized field) or ``block`` (per spec block);
+            ignored when the experiment lists its own ``variants``.
         paired: with objective ``kid``, store each variant's features and give contributions
             paired bootstrap intervals (see :mod:`renderer.experiments.paired`); costs one more
             feature pass per variant and one over the real set.
@@ -132,7 +136,8 @@ def run_ablation(experiment: Experiment, out: str | Path, *, workers: int = 1,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     base = BaseSpec.load(experiment.spec)
-    ablations, skipped = plan_ablations(base.spec, base.data, experiment.seed, group)
+    ablations, skipped = (listed_ablations(experiment, base.data) if experiment.variants
+                          else plan_ablations(base.spec, base.data, experiment.seed, group))
     base_hash = base.spec.spec_hash()
     trials = [Trial(FULL, {"randomizer": FULL, "change": ""}, base.data, base_hash)]
     trials += [Trial(a.name, {"randomizer": a.name, "change": a.change}, a.data, base_hash)
@@ -167,6 +172,20 @@ def run_ablation(experiment: Experiment, out: str | Path, *, workers: int = 1,
                      "contribution": r.contribution, "share": r.share} for r in rows],
         "skipped": [{"randomizer": name, "reason": reason} for name, reason in reasons]})
     return AblationResult(out, key, records[0], rows, reasons)
+
+
+def listed_ablations(experiment: Experiment, data: dict[str, Any]
+                     ) -> tuple[list[Ablation], list[tuple[Ablation, str]]]:
+    """The experiment's own ``variants`` (``name: {path: value}``), none left out."""
+    return [Ablation(name, ", ".join(params), _change_text(params), apply_parameters(data, params))
+            for name, params in experiment.variants.items()], []
+
+
+def _change_text(params: dict[str, Any], shown: int = 2) -> str:
+    """``effects[2].p = 0; effects[3].p = 0 (+1 more)``: a table cell, not the whole change."""
+    parts = [f"{path} = {value_label(v)}" for path, v in params.items()]
+    more = f" (+{len(parts) - shown} more)" if len(parts) > shown else ""
+    return "; ".join(parts[:shown]) + more
 
 
 def ablation_markdown(rows: list[AblationRow], full: dict[str, Any], key: str, direction: str,

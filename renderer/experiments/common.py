@@ -50,7 +50,7 @@ def trial_setup(experiment: Experiment, base: BaseSpec, real: EvalSet | None) ->
               else RealSource(experiment.real, experiment.real_limit, experiment.seed))
     return TrialSetup(n=experiment.n, seed=experiment.seed, real=source,
                       evaluation=dict(experiment.evaluation), context=base.spec.context,
-                      html=experiment.html)
+                      html=experiment.html, task=experiment.task)
 
 
 def best_record(records: list[dict[str, Any]], objective: str,

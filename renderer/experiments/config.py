@@ -21,7 +21,10 @@ Paths are relative to the experiment file. YAML::
     holdout_seed: 0                      # synth tune: seed of that split
     rungs: [250, 500]                    # synth tune: cheaper image counts a trial is scored on first
     pruner: successive_halving           # synth tune: stops unpromising trials at a rung
-    task: {kind: tstr, epochs: 4}        # synth tune: task objective (metrics task.accuracy/error)
+    task: {kind: tstr, epochs: 4}        # task objective of every trial (metrics task.*), or
+                                         # {kind: detection, steps: 300, class_map: cats.yaml}
+    variants:                            # synth ablate: these variants instead of the automatic
+      no blur: {effects[0].p: 0}         #   ones (name: {path: value, ...} changed from the spec)
     html: false                          # also write each trial's HTML report
 """
 
@@ -37,8 +40,11 @@ from renderer.spec.load import SpecError, format_location, read_yaml
 OBJECTIVE_GOALS: dict[str, Literal["min", "max"]] = {
     "kid": "min", "fid": "min", "c2st_auc": "min", "tstr_error": "min",
     "tstr_accuracy": "max", "tstr_map50": "max", "precision": "max", "recall": "max",
-    "density": "max", "coverage": "max", "accuracy": "max", "error": "min",  # task.accuracy, task.error
+    "density": "max", "coverage": "max",
+    # task objectives: task.accuracy, task.error, task.map50, task.map50_agnostic, task.map
+    "accuracy": "max", "error": "min", "map50": "max", "map50_agnostic": "max", "map": "max",
 }
+TASK_PATHS = ("class_map",)  # task options that name files (relative to the experiment file)
 
 
 class ExperimentModel(BaseModel):
@@ -111,6 +117,7 @@ class Experiment(ExperimentModel):
     rungs: list[int] = Field(default_factory=list)
     pruner: Literal["successive_halving", "hyperband", "median", "none"] = "successive_halving"
     task: dict[str, Any] | None = None
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
     html: bool = False
 
     @model_validator(mode="before")
@@ -131,13 +138,18 @@ class Experiment(ExperimentModel):
         if any(r < 2 or r >= self.n for r in self.rungs) or self.rungs != sorted(set(self.rungs)):
             raise ValueError(f"rungs: expected increasing image counts from 2 to below n={self.n}, "
                              f"got {self.rungs}")
+        for name, params in self.variants.items():
+            if not params:
+                raise ValueError(f"variants.{name}: give at least one 'path: value'")
         if self.task is not None and not isinstance(self.task.get("kind"), str):
-            raise ValueError("task: give 'kind:' (a registered task name or 'module:function')")
+            raise ValueError("task: give 'kind:' (or --task): a registered task name or "
+                             "'module:function'")
         return self
 
 
 def parse_experiment(data: Any, base_dir: Path, source: str = "experiment") -> Experiment:
-    """Validate experiment data; relative ``spec``/``real`` paths start at ``base_dir``.
+    """Validate experiment data; relative ``spec``/``real`` paths (and the task's ``class_map``)
+    start at ``base_dir``.
 
     Raises:
         SpecError: one ``field.path: message`` line per problem.
@@ -148,6 +160,10 @@ def parse_experiment(data: Any, base_dir: Path, source: str = "experiment") -> E
     for key in ("spec", "real"):
         if isinstance(resolved.get(key), str):
             resolved[key] = (base_dir / resolved[key]).resolve()
+    task = resolved.get("task")
+    if isinstance(task, dict):
+        resolved["task"] = {k: str((base_dir / v).resolve()) if k in TASK_PATHS
+                            and isinstance(v, str) else v for k, v in task.items()}
     try:
         return Experiment.model_validate(resolved)
     except ValidationError as exc:

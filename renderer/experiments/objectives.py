@@ -5,12 +5,16 @@ A task objective trains something on the rendered images and scores it on the re
 evaluation engine's. The experiment's ``task: {kind: NAME, ...options}`` picks one:
 
 - a registered name: ``tstr`` (the engine's classifier trained on every rendered image, scored
-  on every real one of the tuning part; :mod:`renderer.evaluate.taskgap.task_score`);
+  on every real one; :mod:`renderer.evaluate.taskgap.task_score`) or ``detection`` (the
+  detection task gap's default detector trained on every rendered image, scored with COCO mAP
+  on every real one: ``task.map50``, ``task.error``...;
+  :mod:`renderer.evaluate.taskgap.detection_score`);
 - ``module:function``: any importable function ``fn(synthetic, real, options) -> metrics``
   (``name -> [value, low, high]``), e.g. a project's own training recipe.
 
-A task module registers itself with :func:`register_task` (the detection task gap does so under
-its own name). A combined objective adds weighted penalties to the ranked metric (see
+``synth sweep``, ``synth ablate`` and ``synth tune`` score every trial by it (``synth tune``
+hands it only the tuning part of the real set). Other code may add names with
+:func:`register_task`. A combined objective adds weighted penalties to the ranked metric (see
 :class:`renderer.experiments.config.Objective`).
 """
 
@@ -30,7 +34,10 @@ if TYPE_CHECKING:
 TaskFn = Callable[["EvalSet", "EvalSet", dict[str, Any]], dict[str, list[Any]]]
 
 # name -> "module:function", imported on first use (tasks import torch; the registry does not)
-TASKS: dict[str, str] = {"tstr": "renderer.evaluate.taskgap.task_score:tstr_score"}
+TASKS: dict[str, str] = {
+    "tstr": "renderer.evaluate.taskgap.task_score:tstr_score",
+    "detection": "renderer.evaluate.taskgap.detection_score:detection_score",
+}
 
 
 def register_task(name: str, target: str) -> None:

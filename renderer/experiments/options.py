@@ -12,7 +12,12 @@ from typing import Any
 
 import yaml
 
-from renderer.experiments.config import Experiment, load_experiment, parse_experiment
+from renderer.experiments.config import (
+    TASK_PATHS,
+    Experiment,
+    load_experiment,
+    parse_experiment,
+)
 from renderer.spec.load import SpecError, read_yaml
 
 
@@ -54,17 +59,25 @@ def parse_bounds(items: list[str]) -> dict[str, tuple[float, float]]:
 def build_experiment(source: Path, changes: dict[str, Any]) -> Experiment:
     """The experiment of ``source`` (spec or experiment file) with ``changes`` applied.
 
-    ``changes`` holds experiment fields (None values are ignored); ``evaluation`` and ``search``
-    are merged into the file's rather than replacing them.
+    ``changes`` holds experiment fields (None values are ignored); ``evaluation``, ``search``
+    and ``task`` are merged into the file's rather than replacing them (a new task ``kind``
+    starts from no options).
     """
     changes = {k: v for k, v in changes.items() if v is not None}
     if "real" in changes:  # a path given on the command line is relative to the working folder
         changes["real"] = str(Path(changes["real"]).resolve())
+    if "task" in changes:  # so are the task's file options
+        changes["task"] = {k: str(Path(v).resolve()) if k in TASK_PATHS and isinstance(v, str)
+                           else v for k, v in changes["task"].items()}
     if is_experiment_file(source):
         base = load_experiment(source)
         for merged in ("evaluation", "search"):
             if merged in changes:
                 changes[merged] = {**getattr(base, merged), **changes[merged]}
+        task = changes.get("task")
+        if task is not None and base.task is not None and task.get("kind", base.task["kind"]) \
+                == base.task["kind"]:
+            changes["task"] = {**base.task, **task}
         data = {**base.model_dump(), **changes}
         return parse_experiment(data, source.resolve().parent, str(source))
     return parse_experiment({"spec": str(source.resolve()), **changes}, Path.cwd(), str(source))

@@ -174,7 +174,7 @@ def run_tuning(experiment: Experiment, out: str | Path, *, budget: int = 50, wor
                          "the images)")
     setup = trial_setup(experiment, base, real)
     split = _split(experiment, setup.real, out)
-    setup = dataclasses.replace(setup, real=RealSource(evalset=split.tuning), task=experiment.task)
+    setup = dataclasses.replace(setup, real=RealSource(evalset=split.tuning))
     base_hash = base.spec.spec_hash()
     study = _open_study(out, experiment, ranges, parallel=workers > 1)
     _requeue_interrupted(study)

@@ -25,6 +25,19 @@ def make_set(images: list[np.ndarray], labels: np.ndarray | None = None,
     return EvalSet(images, labels, class_names, objects, names, meta)
 
 
+def bright_squares(n: int, *, rng: np.random.Generator) -> EvalSet:
+    """``n`` 64x64 detection images: one bright 20 px square (class ``square``) on dark noise."""
+    images, objects = [], []
+    for _ in range(n):
+        image = rng.integers(0, 60, (64, 64, 3), dtype=np.uint8)
+        x, y = (int(v) for v in rng.integers(4, 40, 2))
+        image[y:y + 20, x:x + 20] = 230
+        images.append(image)
+        objects.append({"boxes": np.array([[x, y, x + 20, y + 20]], np.float32),
+                        "classes": np.array([0]), "visibility": None})
+    return make_set(images, class_names=("square",), objects=objects)
+
+
 @lru_cache(maxsize=1)
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 1,797 real 8x8 handwritten digits as (N, 8, 8, 1) uint8 and labels."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from eval_helpers import make_set
+from eval_helpers import bright_squares, make_set
 
 from renderer.evaluate.taskgap import cocometrics as cm
 from renderer.evaluate.taskgap.classification import TaskConfig
@@ -177,16 +177,7 @@ def test_crops_keep_boxes_in_crop_coordinates() -> None:
 
 
 def _tiny_sources() -> tuple[EvalSetSource, DetectionConfig]:
-    rng = np.random.default_rng(0)
-    images, objects = [], []
-    for _ in range(8):
-        image = rng.integers(0, 60, (64, 64, 3), dtype=np.uint8)
-        x, y = (int(v) for v in rng.integers(4, 40, 2))
-        image[y:y + 20, x:x + 20] = 230
-        images.append(image)
-        objects.append({"boxes": np.array([[x, y, x + 20, y + 20]], np.float32),
-                        "classes": np.array([0]), "visibility": None})
-    evalset = make_set(images, class_names=("square",), objects=objects)
+    evalset = bright_squares(8, rng=np.random.default_rng(0))
     config = DetectionConfig(image_size=64, batch_size=4, steps=3, device="cpu")
     return EvalSetSource(evalset, np.arange(8), np.array([0])), config
 

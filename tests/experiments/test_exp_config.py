@@ -11,6 +11,7 @@ from exp_helpers import spec_data, write_spec
 from renderer.evaluate.config import EvalConfig
 from renderer.evaluate.taskgap.classification import TaskConfig
 from renderer.experiments import Experiment, RandomAxis, load_experiment
+from renderer.experiments.ablation import listed_ablations
 from renderer.experiments.axes import apply_parameters, axis_values, combine_axes
 from renderer.experiments.common import BaseSpec
 from renderer.experiments.config import parse_experiment
@@ -153,4 +154,25 @@ def test_the_example_experiment_matches_its_scene() -> None:
     for trial in trials:
         spec = validate_spec(trial.data, trial.label, base.spec.context)
         assert spec.effects[0].sigma.bounds() == tuple(trial.params["effects[0].sigma"])
+    make_config(experiment.evaluation)
+
+
+@pytest.mark.parametrize(("name", "unlabeled", "effects"), [
+    ("dice-ablation.yaml", [3, 4, 5], {0: "blur"}),
+    ("street-signs-ablation.yaml", [0, 1, 2, 3, 4],
+     {0: "cast_shadow", 1: "haze", 2: "motion_blur", 3: "blur"}),
+])
+def test_the_detection_ablations_match_their_scenes(name: str, unlabeled: list[int],
+                                                    effects: dict[int, str]) -> None:
+    # their variants name the scenes' distractor layers and effects by position: keep in step
+    experiment = load_experiment(Path(__file__).resolve().parents[2] / "experiments" / name)
+    base = BaseSpec.load(experiment.spec)
+    assert [i for i, layer in enumerate(base.spec.objects) if not layer.labeled] == unlabeled
+    assert {i: base.spec.effects[i].kind for i in effects} == effects
+    ablations, _ = listed_ablations(experiment, base.data)
+    assert len(ablations) == len(experiment.variants) >= 5
+    for ablation in ablations:
+        validate_spec(ablation.data, ablation.name, base.spec.context)
+    assert experiment.task["kind"] == "detection" and experiment.objective.direction == "max"
+    assert Path(experiment.task.get("class_map", experiment.spec)).is_file()
     make_config(experiment.evaluation)
