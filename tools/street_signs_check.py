@@ -242,7 +242,8 @@ def markdown(rows: dict[str, dict[str, Any]]) -> str:
                      f"time {row['wall_s']['total_s']:.0f} s (rendering "
                      f"{row['wall_s']['render_s']:.0f} s, training and scoring both detectors "
                      f"{row['wall_s']['train_and_score_s']:.0f} s) on "
-                     f"{row['cpu_cores']} CPU cores, training on {row['train_threads']} torch threads. "
+                     f"{row['cpu_cores']} CPU cores, training on {row['train_threads']} torch "
+                     f"thread{'s' if row['train_threads'] > 1 else ''}. "
                      f"AP per class: [{row['files']['per_class_plot']}]"
                      f"({row['files']['per_class_plot']}); failures: "
                      f"[{row['files']['failures']}]({row['files']['failures']}).")
