@@ -16,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
+from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render
 from renderer.experiments.holdout import holdout_indices
 
 
@@ -122,3 +124,29 @@ def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     every tool scores the second. Stratified by class, seeded by a named stream, so every tool
     splits alike; it is ``synth tune``'s default split too (tuning part, held-out part)."""
     return holdout_indices(labels, len(labels), 0.5, seed=0)
+
+
+def tstr_trtr_bars(names: list[str], bars: tuple[tuple[list[float], str], tuple[list[float], str]],
+                   *, ylabel: str, title: str, xlabel: str | None = None,
+                   fit_x: bool = False) -> bytes:
+    """PNG of a score per class, TSTR beside TRTR: ``bars`` is ``((values, legend label),
+    (values, legend label))`` in that order; ``fit_x`` trims the x axis to the bars."""
+    width = 0.4
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        x = np.arange(len(names))
+        for shift, (values, label), colour in zip((-1, 1), bars, (SYNTHETIC_COLOUR, REAL_COLOUR),
+                                                  strict=True):
+            ax.bar(x + shift * width / 2, values, width, color=colour, label=label)
+        ax.set_xticks(x, names, rotation=90 if len(names) > 12 else 0)
+        if fit_x:
+            ax.set_xlim(-0.6, len(names) - 0.4)
+        ax.set_ylim(0, 1)
+        if xlabel is not None:
+            ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        figure.legend(loc="outside lower center", ncols=2)
+
+    return render(draw, (max(8.0, 0.22 * len(names) + 2), 3.8))

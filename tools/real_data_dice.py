@@ -12,9 +12,7 @@ from typing import Any
 
 import dice_check
 import numpy as np
-from matplotlib.figure import Figure
-
-from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render
+from check_training import tstr_trtr_bars
 
 GAP_IMAGES = 200  # rendered and real photos per side for KID and C2ST (the dev set's size)
 
@@ -74,23 +72,15 @@ def dice_note(row: dict[str, Any], name: str) -> str:
 
 def dice_per_class_plot(row: dict[str, Any]) -> bytes:
     """PNG of TSTR and TRTR AP@.5 per pip count on the held-out half."""
-    names, tstr, trtr = row["class_names"], row["tstr_held_out"], row["trtr_held_out"]
-    width = 0.4
+    tstr, trtr = row["tstr_held_out"], row["trtr_held_out"]
 
-    def draw(figure: Figure) -> None:
-        ax = figure.subplots()
-        x = np.arange(len(names))
-        for shift, result, colour, label in ((-1, tstr, SYNTHETIC_COLOUR, "TSTR: trained on rendered"),
-                                             (1, trtr, REAL_COLOUR, "TRTR: trained on the other real half")):
-            values = [v or 0.0 for v in result["ap50_per_class"].values()]
-            ax.bar(x + shift * width / 2, values, width, color=colour,
-                   label=f"{label} (mAP@.5 {result['map50']:.3f})")
-        ax.set_xticks(x, names)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("pips on the face up")
-        ax.set_ylabel("AP@.5")
-        ax.set_title(f"{row['scene']} vs {row['real']}: AP@.5 on the held-out real half "
-                     f"({trtr['n_images']} photos)")
-        figure.legend(loc="outside lower center", ncols=2)
+    def bars(result: dict[str, Any], label: str) -> tuple[list[float], str]:
+        return ([v or 0.0 for v in result["ap50_per_class"].values()],
+                f"{label} (mAP@.5 {result['map50']:.3f})")
 
-    return render(draw, (8.0, 3.8))
+    return tstr_trtr_bars(
+        row["class_names"], (bars(tstr, "TSTR: trained on rendered"),
+                             bars(trtr, "TRTR: trained on the other real half")),
+        ylabel="AP@.5", xlabel="pips on the face up",
+        title=f"{row['scene']} vs {row['real']}: AP@.5 on the held-out real half "
+              f"({trtr['n_images']} photos)")

@@ -55,16 +55,14 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from check_training import real_halves  # noqa: E402
+from check_training import real_halves, tstr_trtr_bars  # noqa: E402
 from real_data_dice import dice_cells, dice_note, dice_per_class_plot, dice_row  # noqa: E402
 
 from renderer.evaluate import EvalConfig, EvalSet, run_evaluation  # noqa: E402
-from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
 from renderer.evaluate.taskgap.classification import confusion  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 
@@ -194,26 +192,14 @@ def gap_metrics(rendered: Images, rendered_labels: np.ndarray, real: Images,
 
 def per_class_plot(row: dict[str, Any]) -> bytes:
     """PNG of one row's TSTR and TRTR accuracy per class on the held-out half (legend below)."""
-    names, tstr, trtr = row["class_names"], row["tstr_held_out"], row["trtr_held_out"]
-    title = f"{row['scene']} vs {row['real']}: accuracy on the held-out real half ({trtr['n']:,} images)"
-    width = 0.4
-
-    def draw(figure: Figure) -> None:
-        ax = figure.subplots()
-        x = np.arange(len(names))
-        for shift, result, colour, label in ((-1, tstr, SYNTHETIC_COLOUR, "TSTR: trained on rendered"),
-                                             (1, trtr, REAL_COLOUR, "TRTR: trained on the other real half")):
-            ax.bar(x + shift * width / 2, result["per_class"], width, color=colour,
-                   label=f"{label} ({percent(result)} overall)")
-        ax.set_xticks(x, names, rotation=90 if len(names) > 12 else 0)
-        ax.set_xlim(-0.6, len(names) - 0.4)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("class")
-        ax.set_ylabel("accuracy")
-        ax.set_title(title)
-        figure.legend(loc="outside lower center", ncols=2)
-
-    return render(draw, (max(8.0, 0.22 * len(names) + 2), 3.8))
+    tstr, trtr = row["tstr_held_out"], row["trtr_held_out"]
+    return tstr_trtr_bars(
+        row["class_names"],
+        ((tstr["per_class"], f"TSTR: trained on rendered ({percent(tstr)} overall)"),
+         (trtr["per_class"], f"TRTR: trained on the other real half ({percent(trtr)} overall)")),
+        ylabel="accuracy", xlabel="class", fit_x=True,
+        title=f"{row['scene']} vs {row['real']}: accuracy on the held-out real half "
+              f"({trtr['n']:,} images)")
 
 
 def measure(recipe: Recipe, real_dir: Path, cap: int) -> dict[str, Any]:

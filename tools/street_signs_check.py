@@ -26,16 +26,14 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from check_training import Laps  # noqa: E402
+from check_training import Laps, tstr_trtr_bars  # noqa: E402
 
 from renderer.datasets import load, to_eval_set  # noqa: E402
 from renderer.datasets.base import LoadedDataset  # noqa: E402
-from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render  # noqa: E402
 from renderer.evaluate.taskgap.common import apply_class_map, load_class_map  # noqa: E402
 from renderer.evaluate.taskgap.detection import detection_gap  # noqa: E402
 from renderer.evaluate.taskgap.options import DetectionConfig  # noqa: E402
@@ -131,26 +129,17 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
 def per_class_plot(row: dict[str, Any]) -> bytes:
     """PNG: AP@.5 per class of TSTR and TRTR on the held-out real half."""
     names, result = row["class_names"], row["result"]
-    width = 0.4
 
-    def draw(figure: Figure) -> None:
-        ax = figure.subplots()
-        x = np.arange(len(names))
-        for shift, key, colour, label in ((-1, "tstr", SYNTHETIC_COLOUR, "TSTR: trained on renders"),
-                                          (1, "trtr", REAL_COLOUR, "TRTR: trained on real photos")):
-            per_class = result[key]["ap50_per_class"]
-            # a class without real boxes in the held-out half has no AP (None): drawn as 0
-            values = [per_class[n]["value"] or 0.0 for n in names]
-            ax.bar(x + shift * width / 2, values, width, color=colour,
-                   label=f"{label} (mAP@.5 {result[key]['map50']['value']:.3f})")
-        ax.set_xticks(x, names, rotation=90 if len(names) > 12 else 0)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("AP@.5")
-        ax.set_title(f"{row['scene']} vs {row['real']}: AP@.5 on the held-out real half "
-                     f"({result['split']['real_test']} photos)")
-        figure.legend(loc="outside lower center", ncols=2)
+    def bars(key: str, label: str) -> tuple[list[float], str]:
+        per_class = result[key]["ap50_per_class"]
+        # a class without real boxes in the held-out half has no AP (None): drawn as 0
+        return ([per_class[n]["value"] or 0.0 for n in names],
+                f"{label} (mAP@.5 {result[key]['map50']['value']:.3f})")
 
-    return render(draw, (max(8.0, 0.22 * len(names) + 2), 3.8))
+    return tstr_trtr_bars(
+        names, (bars("tstr", "TSTR: trained on renders"), bars("trtr", "TRTR: trained on real photos")),
+        ylabel="AP@.5", title=f"{row['scene']} vs {row['real']}: AP@.5 on the held-out real half "
+                              f"({result['split']['real_test']} photos)")
 
 
 def gallery(row: dict[str, Any], real_dir: Path, n: int = 6) -> np.ndarray:
