@@ -7,7 +7,7 @@ values related to gap metrics later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -17,8 +17,9 @@ from renderer.backgrounds import sample_background
 from renderer.compose.geometry import footprint, object_homography
 from renderer.effects import sample_effect
 from renderer.randomizers import sample_blend, sample_lighting, sample_material, sample_pose
-from renderer.randomizers.mount import sample_mount
+from renderer.randomizers.mount import sample_mount, sample_stacked_pose
 from renderer.rng import stream
+from renderer.scene_context import SceneContext
 from renderer.spec.objects import ObjectLayer
 from renderer.spec.scene import SceneSpec
 
@@ -99,6 +100,31 @@ class _Placer:
             self.placed.append((box, 0.0, layer.pose.max_occlusion))
 
 
+def _stacked(layer: ObjectLayer, first: ObjectPlan, box: tuple[float, ...], placer: _Placer,
+             seed: int, index: int, base: str, ctx: SceneContext
+             ) -> tuple[ObjectPlan, tuple[float, ...]] | None:
+    """The second object hung on the post under ``first`` (canvas box ``box``) and its box, or
+    None: not drawn (``mount.stack_p``), or no room for it in the frame."""
+    assert layer.mount is not None
+    rng = stream(seed, index, f"{base}/stack")
+    drawn = sample_stacked_pose(layer.mount, box, first.pose, rng=rng)
+    if drawn is None:
+        return None
+    pose, top = drawn
+    asset = ASSETS.get(layer.asset.kind).sample(layer.asset, rng=rng, ctx=ctx)
+    raster = ASSETS.get(asset["kind"]).raster(asset, int(np.ceil(pose["size"])), ctx)
+    below = footprint(object_homography(raster.size, pose), raster.size)
+    shift = top - below[1]  # the centre was an estimate: put the box top where it belongs
+    pose = {**pose, "y": pose["y"] + shift}
+    below = (below[0], below[1] + shift, below[2], below[3] + shift)
+    if not placer.fits(below, layer):
+        return None
+    placer.add(below, layer)
+    return replace(first, layer=f"{first.layer}.stacked", asset=asset, pose=pose,
+                   class_name=(layer.class_name or asset["class_name"]) if layer.labeled
+                   else None), below
+
+
 def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
     """Make every random draw of image ``index`` of the run seeded ``seed``."""
     ctx = spec.context
@@ -145,18 +171,24 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
                 dropped += 1
                 continue
         placer.add(box, layer)
-        if layer.mount is not None:
-            post = sample_mount(layer.mount, box, pose, rng=stream(seed, index, f"{base}/mount"))
-            if post is not None:  # listed first: drawn behind its object
-                objects.append(ObjectPlan(layer=f"{name}.mount", instance=k, labeled=False,
-                                          class_name=None, **post))
-        objects.append(ObjectPlan(
+        first = ObjectPlan(
             layer=name, instance=k, labeled=layer.labeled,
             class_name=(layer.class_name or asset["class_name"]) if layer.labeled else None,
             asset=asset, pose=pose,
             material=sample_material(layer.material, rng=stream(seed, index, f"{base}/material")),
             blend=sample_blend(layer.blend, rng=stream(seed, index, f"{base}/blend")),
-        ))
+        )
+        mounted = [first]
+        if layer.mount is not None:
+            stacked = _stacked(layer, first, box, placer, seed, index, base, ctx)
+            if stacked is not None:
+                mounted.append(stacked[0])
+                box = stacked[1]  # the post starts under the lower object
+            post = sample_mount(layer.mount, box, pose, rng=stream(seed, index, f"{base}/mount"))
+            if post is not None:  # listed first: drawn behind its objects
+                mounted.insert(0, ObjectPlan(layer=f"{name}.mount", instance=k, labeled=False,
+                                             class_name=None, **post))
+        objects.extend(mounted)
 
     if meshes:
         from renderer.plan3d import plan_meshes

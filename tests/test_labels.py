@@ -163,6 +163,27 @@ def _occluder(x: float, y: float, scale: float, shape: str = "rectangle") -> dic
             "pose": {"x": x, "y": y, "scale": scale, "max_truncation": 1.0}}
 
 
+def test_stacked_object_hangs_under_the_first_on_one_post() -> None:
+    sign = {**_rectangle("sign", 0.5, 0.25, 0.2),
+            "mount": {"length": 1, "width": 0.2, "color": {"rgb": [90, 90, 90]},
+                      "stack_p": 1, "stack_scale": 0.5, "stack_gap": 0.25}}
+    sample = render_sample(make_spec(_scene(sign)), 0, 0)
+    post, upper, lower = sample.plan["objects"]
+    assert (post["layer"], upper["layer"], lower["layer"]) == ("sign.mount", "sign", "sign.stacked")
+    assert lower["labeled"] and lower["class_name"] == "rectangle"
+    check_labels(sample)
+    top, below = sample.objects
+    # the lower box is half the size, a quarter of the upper's height under it, same centre x
+    height = top.bbox[3] - top.bbox[1]
+    assert below.bbox[3] - below.bbox[1] == pytest.approx(height / 2, abs=1)
+    assert below.bbox[1] - top.bbox[3] == pytest.approx(height / 4, abs=1)
+    assert (below.bbox[0] + below.bbox[2]) / 2 == pytest.approx((top.bbox[0] + top.bbox[2]) / 2,
+                                                                  abs=0.5)
+    # the post starts under the lower object (one lower-object height long)
+    assert post["pose"]["y"] - post["pose"]["size"] / 2 == pytest.approx(
+        (below.bbox[1] + below.bbox[3]) / 2, abs=1)
+
+
 def test_fully_hidden_object_gets_no_label() -> None:
     data = _scene(_rectangle("small", 0.5, 0.5, 0.15), _occluder(0.5, 0.5, 2.0))
     sample = render_sample(make_spec(data), 0, 0)

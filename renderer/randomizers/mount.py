@@ -35,3 +35,21 @@ def sample_mount(params: Mount, box: tuple[float, ...], pose: dict[str, Any], *,
     material = sample_material(Material(color=params.color), rng=rng)
     return {"asset": dict(POST_ASSET), "pose": post_pose, "material": material,
             "blend": {"mode": "none"}}
+
+
+def sample_stacked_pose(params: Mount, box: tuple[float, ...], pose: dict[str, Any], *,
+                        rng: np.random.Generator) -> tuple[dict[str, Any], float] | None:
+    """Draw the second object hung under an object whose canvas box is ``box`` (x0, y0, x1, y1,
+    px) and whose pose is ``pose`` (see :class:`~renderer.spec.objects.Mount`): its pose and the
+    canvas y (px) its box's top should have, or None (no second object). The pose's centre is an
+    estimate along the post; the caller moves it so the box top lands on that y."""
+    if rng.random() >= float(params.stack_p.sample(rng)):
+        return None
+    scale = float(params.stack_scale.sample(rng))
+    height = box[3] - box[1]
+    gap = float(params.stack_gap.sample(rng)) * height
+    drop = height / 2 + gap + scale * height / 2  # centre to centre, along the post
+    angle = math.radians(pose["rotation"])
+    stacked = {**pose, "size": max(pose["size"] * scale, 1.0),
+               "x": pose["x"] - math.sin(angle) * drop, "y": pose["y"] + math.cos(angle) * drop}
+    return stacked, box[3] + gap

@@ -139,16 +139,26 @@ class Mount(SpecModel):
     object heights below the object's box, ``width`` its width as a fraction of the object's
     width. The post follows the object's in-plane rotation.
 
+    ``stack_p`` is the probability that a second object of the layer (a fresh asset draw) hangs
+    on the same post right under the first, as road signs do (a yield or priority sign above a
+    speed limit): ``stack_scale`` is its size relative to the first, ``stack_gap`` the gap
+    between them in heights of the first (negative: they overlap). It shares the first's pose,
+    material and blend, is labeled like it, and the post then starts under it.
+
     YAML::
 
         mount: {p: 0.8, length: [1, 4], width: [0.05, 0.12],
-                color: {saturation: [0, 0.15], value: [0.3, 0.8]}}
+                color: {saturation: [0, 0.15], value: [0.3, 0.8]},
+                stack_p: 0.25, stack_scale: [0.7, 1.0], stack_gap: [-0.05, 0.1]}
     """
 
     p: FloatParam(ge=0, le=1) = 1.0
     length: FloatParam(ge=0, le=100) = [1, 4]
     width: FloatParam(ge=0.01, le=1) = [0.05, 0.12]
     color: ColorSpec = ColorSpec(saturation=[0, 0.15], value=[0.3, 0.8])
+    stack_p: FloatParam(ge=0, le=1) = 0.0
+    stack_scale: FloatParam(ge=0.1, le=3) = [0.7, 1.0]
+    stack_gap: FloatParam(ge=-0.5, le=5) = [-0.05, 0.1]
 
 
 class ObjectLayer(SpecModel):
