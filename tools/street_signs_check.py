@@ -10,7 +10,7 @@ through ``scenes/gtsdb-categories.yaml`` (``--classes 43``: the 43 sign classes)
 a failure gallery of the held-out photos into ``--out``.
 
     python tools/street_signs_check.py [--real ../shared/data/gtsdb-dev] [--n 2000]
-        [--steps 500] [--classes categories|43] [--cache DIR] [--out docs/real-data]
+        [--steps 1500] [--classes categories|43] [--cache DIR] [--out docs/real-data]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from renderer.spec.load import load_spec  # noqa: E402
 SPEC = ROOT / "scenes" / "street-signs.yaml"
 CATEGORIES = ROOT / "scenes" / "gtsdb-categories.yaml"
 DEFAULT_REAL = ROOT.parent / "shared" / "data" / "gtsdb-dev"
-DEFAULTS = {"n": 2000, "steps": 500, "image_size": 256, "batch": 16, "seed": 0, "workers": 2,
+DEFAULTS = {"n": 2000, "steps": 1500, "image_size": 256, "batch": 16, "seed": 0, "workers": 2,
             "threads": 2}
 GALLERY_SIDE = 680  # px width of each gallery photo
 
