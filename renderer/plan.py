@@ -100,6 +100,11 @@ class _Placer:
             self.placed.append((box, 0.0, layer.pose.max_occlusion))
 
 
+def _class_name(layer: ObjectLayer, asset: dict[str, Any]) -> str | None:
+    """The label of an object of ``layer`` drawn from ``asset`` (None: unlabeled)."""
+    return (layer.class_name or asset["class_name"]) if layer.labeled else None
+
+
 def _stacked(layer: ObjectLayer, first: ObjectPlan, box: tuple[float, ...], placer: _Placer,
              seed: int, index: int, base: str, ctx: SceneContext
              ) -> tuple[ObjectPlan, tuple[float, ...]] | None:
@@ -121,8 +126,7 @@ def _stacked(layer: ObjectLayer, first: ObjectPlan, box: tuple[float, ...], plac
         return None
     placer.add(below, layer)
     return replace(first, layer=f"{first.layer}.stacked", asset=asset, pose=pose,
-                   class_name=(layer.class_name or asset["class_name"]) if layer.labeled
-                   else None), below
+                   class_name=_class_name(layer, asset)), below
 
 
 def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
@@ -173,8 +177,7 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
         placer.add(box, layer)
         first = ObjectPlan(
             layer=name, instance=k, labeled=layer.labeled,
-            class_name=(layer.class_name or asset["class_name"]) if layer.labeled else None,
-            asset=asset, pose=pose,
+            class_name=_class_name(layer, asset), asset=asset, pose=pose,
             material=sample_material(layer.material, rng=stream(seed, index, f"{base}/material")),
             blend=sample_blend(layer.blend, rng=stream(seed, index, f"{base}/blend")),
         )
