@@ -22,8 +22,9 @@ shared CPU cores a row takes 10-20 min (``--cache DIR`` keeps rendered sets for 
 The detection scene ``street-signs`` (``scenes/street-signs.yaml`` vs the 200 GTSDB dev photos)
 runs ``tools/street_signs_check.py`` with its defaults: the default detector of ``synth eval``
 trained from scratch on renders only (TSTR) and on half of the real photos (TRTR), mAP@.5 over
-GTSDB's four categories on the other half; ``--real DIR`` scores the same recipe on another
-real set of the GTSDB layout instead (its row is then named after that folder).
+GTSDB's four categories on the other half (``--classes 43``: the 43 sign classes, a row of its
+own); ``--real DIR`` scores the same recipe on another real set of the GTSDB layout instead (its
+row is then named after that folder).
 
 The detection scene ``dice`` (``scenes/dice.yaml`` vs 200 top-down dice photos) runs
 ``tools/dice_check.py`` through ``tools/real_data_dice.py``; ``--real DIR`` scores it on another COCO
@@ -31,6 +32,7 @@ set of dice photos.
 
     python tools/real_data_table.py [--scene digits signs dice street-signs] [--out docs/real-data]
         [--data ../shared/data] [--real DIR] [--cache DIR] [--n N] [--epochs E] [--eval-max 10000]
+        [--classes categories|43]
 
 The real sets are read from ``../shared/data`` beside the repository (``mnist-test`` and
 ``gtsrb-test-32px-subset``, ``dice-dev``) unless ``--data`` says otherwise; ``--real DIR`` scores
@@ -297,8 +299,10 @@ def detection_row(name: str, args: argparse.Namespace, table: dict[str, Any], co
         return
     print(f"{name}: measuring against {real_dir} ...", flush=True)
     overrides = [f"--{k}={v}" for k, v in (("n", args.n), ("cache", args.cache)) if v]
-    row = check.run(check.parse_args(["--real", str(real_dir), "--out", str(args.out), *overrides]))
-    key = name if args.real is None else f"{name}@{real_dir.name}"
+    row = check.run(check.parse_args(["--real", str(real_dir), "--out", str(args.out),
+                                      "--classes", args.classes, *overrides]))
+    key = name if args.classes == "categories" else f"{name}-{args.classes}"
+    key = key if args.real is None else f"{key}@{real_dir.name}"
     table.setdefault("detection_rows", {})[key] = {
         **check.table_row(row), "command": command, "cpu_cores": os.cpu_count()}
     args.out.mkdir(parents=True, exist_ok=True)
@@ -316,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help="keep rendered training sets here")
     parser.add_argument("--n", type=int, help="rendered training images (default: the check tool's)")
     parser.add_argument("--epochs", type=int, help="epochs (default: the check tool's)")
+    parser.add_argument("--classes", choices=("categories", "43"), default="categories",
+                        help="street-signs: GTSDB's 4 categories or the 43 sign classes")
     parser.add_argument("--eval-max", type=int, default=10000, help="KID/C2ST images per side, at most")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)

@@ -169,7 +169,8 @@ def run_ablation(experiment: Experiment, out: str | Path, *, workers: int = 1,
     write_json_atomic(out / "summary.json", {
         "objective": key, "direction": objective.direction, "full": records[0]["metrics"][key],
         "ranking": [{"randomizer": r.name, "path": r.path, "change": r.change,
-                     "contribution": r.contribution, "share": r.share} for r in rows],
+                     "contribution": r.contribution,
+                     "share": r.share if math.isfinite(r.share) else None} for r in rows],
         "skipped": [{"randomizer": name, "reason": reason} for name, reason in reasons]})
     return AblationResult(out, key, records[0], rows, reasons)
 
@@ -191,11 +192,13 @@ def _change_text(params: dict[str, Any], shown: int = 2) -> str:
 def ablation_markdown(rows: list[AblationRow], full: dict[str, Any], key: str, direction: str,
                       skipped: list[tuple[str, str]]) -> str:
     """The ranked ablation table in Markdown, then the randomizers left out."""
+    # a share of the gap exists only for metrics with a no-gap level (KID, errors), not for mAPs
+    shares = any(math.isfinite(r.share) for r in rows)
     header = ["rank", "randomizer", "change", f"{key} without it", "contribution",
-              "share of gap"]
+              *(["share of gap"] if shares else [])]
     body = [[str(i + 1), r.name, r.change, interval_text(*r.value),
              interval_text(*r.contribution),
-             "" if math.isnan(r.share) else f"{100 * r.share:.0f}%"]
+             *([] if not shares else ["" if math.isnan(r.share) else f"{100 * r.share:.0f}%"])]
             for i, r in enumerate(rows)]
     text = (f"# Ablation\n\nObjective: {key} ({'lower' if direction == 'min' else 'higher'} is "
             f"closer to real). Full spec: {interval_text(*metric(full, key))}.\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import math
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from exp_helpers import FAST_EVAL, REAL_SEED, N, spec_data, write_spec
 
 from renderer.cli import main
 from renderer.experiments import Experiment, run_ablation
+from renderer.experiments.ablation import AblationRow, ablation_markdown
 from renderer.experiments.ablation_plan import candidate_ablations, plan_ablations
 from renderer.experiments.knobs import field_limits, spec_knobs
 from renderer.run import RunConfig, run_dataset
@@ -98,6 +101,9 @@ def test_ablation_writes_table_markdown_and_chart(ablation) -> None:
     assert "| 1 | gaussian_noise (effect) | removed |" in table
     assert "digit: material.color.hue: inactive" in table
     assert (out / "ablation.png").read_bytes()[:4] == b"\x89PNG"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"),
+                         parse_constant=lambda name: pytest.fail(f"summary.json holds {name}"))
+    assert summary["ranking"][0]["randomizer"] == "gaussian_noise (effect)"
 
 
 def test_cli_ablate_resumes_from_finished_variants(ablation, capsys) -> None:
@@ -112,3 +118,13 @@ def test_cli_ablate_resumes_from_finished_variants(ablation, capsys) -> None:
     assert all(line.endswith("(finished earlier)") for line in progress)
     ranking = captured.out.splitlines()
     assert ranking[1].strip().startswith("1. +") and "gaussian_noise (effect)" in ranking[1]
+
+
+def test_a_map_objective_has_no_share_column() -> None:
+    # mAP has no no-gap level, so no row has a share: the column would only be empty cells
+    row = AblationRow("flat lighting", "lighting", "lighting = {ambient: 1}", (0.5, 0.44, 0.57),
+                      (0.06, -0.02, 0.15), math.nan)
+    full = {"metrics": {"task.map50": [0.44, 0.39, 0.49]}}
+    table = ablation_markdown([row], full, "task.map50", "max", [])
+    assert "share of gap" not in table
+    assert "| 1 | flat lighting | lighting = {ambient: 1} |" in table
