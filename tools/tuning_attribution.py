@@ -11,7 +11,7 @@ task figures of the base and the tuned spec).
     python tools/tuning_attribution.py out/signs-tune --base scenes/signs-base.yaml \\
         --real ../shared/data/gtsrb-test-32px-subset [--n 5000] [--workers 2] [--json FILE]
 
-About 25 s per variant on 2 CPU cores for 5,000 32x32 renders against 1,290 real images.
+About 7.5 s per variant on 2 CPU cores for 1,000 32x32 renders against 1,290 real images.
 """
 
 from __future__ import annotations
