@@ -8,7 +8,7 @@ part (``split.json``): C2ST AUC and KID with 95% intervals, and the low-level st
 score is left out: it needs a training run per variant (see the run's ``comparison.md`` for the
 task figures of the base and the tuned spec).
 
-    python tools/tuning_attribution.py out/signs-tune --base scenes/signs-base.yaml \\
+    python tools/tuning_attribution.py out/signs-tune --base scenes/signs.yaml \\
         --real ../shared/data/gtsrb-test-32px-subset [--n 5000] [--workers 2] [--json FILE]
 
 About 7.5 s per variant on 2 CPU cores for 1,000 32x32 renders against 1,290 real images.
@@ -35,7 +35,7 @@ from renderer.parallel.local import WorkerPool  # noqa: E402
 from renderer.rendered_sets import render_evalset  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 
-# the tuning runs' own evaluation block, without the task: the engine's C2ST and KID settings
+# the C2ST and KID settings of the tuning runs' evaluation block; no task, up to 2,000 images a side
 EVALUATION = {"task": None, "max_images": 2000, "fid_bootstrap": 0, "kid_subsets": 20,
               "kid_bootstrap": 20, "c2st_bootstrap": 50, "n_show": 2, "threads": 1}
 SHOWN = ("c2st_auc", "kid", "stats.brightness.difference", "stats.contrast.difference",
