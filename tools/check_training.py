@@ -19,7 +19,10 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from renderer.evaluate.evalset import EvalSet
 from renderer.evaluate.plots import REAL_COLOUR, SYNTHETIC_COLOUR, render
+from renderer.evaluate.taskgap.classification import aligned_labels
+from renderer.evaluate.taskgap.task_score import accuracy_metrics, labelled_pair
 from renderer.experiments.holdout import holdout_indices
 
 
@@ -117,6 +120,29 @@ class Laps:
 
     def seconds(self) -> dict[str, float]:
         return {**self.phases, "total_s": round(time.perf_counter() - self.start, 1)}
+
+
+FitPredict = Callable[[list[np.ndarray], np.ndarray, list[np.ndarray]], np.ndarray]
+
+
+def score_tuning_trial(synthetic: EvalSet, real: EvalSet, fit_predict: FitPredict,
+                       seed: int) -> dict[str, list]:
+    """A ``synth tune`` task objective from a tool's recipe: ``fit_predict(train_images,
+    train_labels, test_images)`` trains on the trial's renders whose class the real set has and
+    returns its predicted class for each scored real image (the tuning part only); the result is
+    the task metrics (accuracy with its interval, per class) the search ranks trials by.
+
+    One torch thread: trials run in parallel processes, one per core.
+    """
+    torch.set_num_threads(1)
+    usable, scored, names = labelled_pair(synthetic, real)
+    train_labels = aligned_labels(synthetic, real)[0][usable]
+    # module constructors draw their default weights from torch's global RNG before the tool's
+    # seeded init replaces them: fork it, so a trial leaves the caller's random state as it was
+    with torch.random.fork_rng(devices=[]):
+        predicted = fit_predict([synthetic.images[i] for i in usable], train_labels,
+                                [real.images[i] for i in scored])
+    return accuracy_metrics(predicted, real.labels[scored], len(names), seed)
 
 
 def real_halves(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

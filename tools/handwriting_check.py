@@ -35,11 +35,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 import check_training  # noqa: E402
-from check_training import confusion_summary, finish_report, init_weights, real_halves, train_classifier  # noqa: E402
+from check_training import (  # noqa: E402
+    confusion_summary,
+    finish_report,
+    init_weights,
+    real_halves,
+    score_tuning_trial,
+    train_classifier,
+)
 from mnist_protocol import mnist_normalize  # noqa: E402
 
 from renderer.classes import class_table  # noqa: E402
 from renderer.datasets import load  # noqa: E402
+from renderer.evaluate.evalset import EvalSet  # noqa: E402
 from renderer.render import render_sample  # noqa: E402
 from renderer.spec.load import load_spec  # noqa: E402
 from renderer.spec.scene import SceneSpec  # noqa: E402
@@ -136,16 +144,40 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 def train(model: nn.Module, images: np.ndarray, labels: np.ndarray, epochs: int, batch: int,
-          generator: torch.Generator) -> None:
+          generator: torch.Generator, verbose: bool = True) -> None:
     """The shared training loop with this tool's settings (lr 3e-3, light regularisation)."""
     train_classifier(model, to_tensor(images), torch.from_numpy(labels), epochs=epochs,
                      batch=batch, lr=3e-3, weight_decay=1e-4, label_smoothing=0.05,
-                     generator=generator)
+                     generator=generator, verbose=verbose)
 
 
 def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
     """Predicted class of each image."""
     return check_training.predict(model, to_tensor(images), chunk=1000)
+
+
+def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> dict[str, list]:
+    """``synth tune`` task objective: this tool's recipe trained on the trial's rendered digits and
+    scored on the real digits it is given (the tuning part only).
+
+    Experiment file: ``task: {kind: "handwriting_check:tune_task", epochs: 3}`` (with ``tools/``
+    on ``PYTHONPATH``); options ``epochs``, ``batch``, ``channels``, ``seed`` default to this
+    tool's.
+    """
+    recipe = {"epochs": 3, "batch": 128, "channels": 16, "seed": 0, **options}
+
+    def gray(images: list[np.ndarray]) -> np.ndarray:
+        return np.stack([im if im.ndim == 2 else im[..., 0] for im in images])
+
+    def fit_predict(images: list[np.ndarray], labels: np.ndarray,
+                    real_images: list[np.ndarray]) -> np.ndarray:
+        generator = torch.Generator().manual_seed(int(recipe["seed"]))
+        model = small_cnn(generator, int(recipe["channels"]))
+        train(model, gray(images), labels, int(recipe["epochs"]), int(recipe["batch"]), generator,
+              verbose=False)
+        return predict(model, gray(real_images))
+
+    return score_tuning_trial(synthetic, real, fit_predict, int(recipe["seed"]))
 
 
 def score(name: str, predicted: np.ndarray, labels: np.ndarray) -> dict[str, object]:

@@ -34,13 +34,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 import check_training  # noqa: E402
-from check_training import confusion_summary, finish_report, init_weights, train_classifier  # noqa: E402
+from check_training import (  # noqa: E402
+    confusion_summary,
+    finish_report,
+    init_weights,
+    score_tuning_trial,
+    train_classifier,
+)
 
 from renderer.datasets.gtsrb import N_CLASSES, load_gtsrb  # noqa: E402
 from renderer.effects import apply_effect  # noqa: E402
 from renderer.evaluate.evalset import EvalSet  # noqa: E402
-from renderer.evaluate.taskgap.classification import aligned_labels  # noqa: E402
-from renderer.evaluate.taskgap.task_score import accuracy_metrics, labelled_pair  # noqa: E402
 from renderer.experiments.holdout import holdout_indices  # noqa: E402
 from renderer.plan import sample_plan  # noqa: E402
 from renderer.render import render_plan, render_sample  # noqa: E402
@@ -215,26 +219,25 @@ def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> 
 
     Experiment file: ``task: {kind: "signs_check:tune_task", epochs: 4}`` (with ``tools/`` on
     ``PYTHONPATH``); options ``epochs``, ``batch``, ``lr``, ``width``, ``shift``, ``seed`` default to
-    this tool's. One training thread per process: trials run in parallel processes.
+    this tool's.
     """
     recipe = {"epochs": 6, "batch": 128, "lr": 3e-3, "width": 16, "shift": 2, "seed": 0,
               **options}
-    torch.set_num_threads(1)
-    usable, scored, names = labelled_pair(synthetic, real)
-    syn_labels = aligned_labels(synthetic, real)[0]
 
     def stack(images: list[np.ndarray]) -> np.ndarray:
         return np.stack([im if im.shape[:2] == (SIZE, SIZE)
                          else cv2.resize(im, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
                          for im in images])
 
-    generator = torch.Generator().manual_seed(int(recipe["seed"]))
-    model = small_cnn(generator, int(recipe["width"]))
-    train(model, stack([synthetic.images[i] for i in usable]), syn_labels[usable],
-          int(recipe["epochs"]), int(recipe["batch"]), float(recipe["lr"]), int(recipe["shift"]),
-          generator, verbose=False)
-    predicted = predict(model, stack([real.images[i] for i in scored]))
-    return accuracy_metrics(predicted, real.labels[scored], len(names), int(recipe["seed"]))
+    def fit_predict(images: list[np.ndarray], labels: np.ndarray,
+                    real_images: list[np.ndarray]) -> np.ndarray:
+        generator = torch.Generator().manual_seed(int(recipe["seed"]))
+        model = small_cnn(generator, int(recipe["width"]))
+        train(model, stack(images), labels, int(recipe["epochs"]), int(recipe["batch"]),
+              float(recipe["lr"]), int(recipe["shift"]), generator, verbose=False)
+        return predict(model, stack(real_images))
+
+    return score_tuning_trial(synthetic, real, fit_predict, int(recipe["seed"]))
 
 
 def score(predicted: np.ndarray, labels: np.ndarray) -> dict[str, object]:

@@ -24,6 +24,7 @@ from renderer.experiments.evaluation import (
 )
 from renderer.experiments.options import build_experiment, parse_bounds
 from renderer.experiments.sweep import sweep_trials
+from renderer.experiments.tuning import tuning_space
 from renderer.rendered_sets import chunk_indices
 from renderer.spec.load import SpecError, validate_spec
 
@@ -175,4 +176,15 @@ def test_the_detection_ablations_match_their_scenes(name: str, unlabeled: list[i
         validate_spec(ablation.data, ablation.name, base.spec.context)
     assert experiment.task["kind"] == "detection" and experiment.objective.direction == "max"
     assert Path(experiment.task.get("class_map", experiment.spec)).is_file()
+    make_config(experiment.evaluation)
+
+
+@pytest.mark.parametrize(("name", "ranges"), [("signs-tune.yaml", 8), ("digits-tune.yaml", 8)])
+def test_the_tuning_experiments_name_ranges_of_their_scenes(name: str, ranges: int) -> None:
+    # the tune paths name the scenes' layers and effects by position: keep in step
+    experiment = load_experiment(Path(__file__).resolve().parents[2] / "experiments" / name)
+    base = BaseSpec.load(experiment.spec)
+    space = tuning_space(experiment, base)
+    assert [r.knob.path for r in space] == experiment.tune and len(space) == ranges
+    assert experiment.objective.metric == "task.error" and experiment.holdout == 0.5
     make_config(experiment.evaluation)
