@@ -1,7 +1,9 @@
 """The real-data table of the README: each example scene against the real set it imitates.
 
 For each classification scene (``digits``: ``scenes/digits.yaml`` vs the 10,000 MNIST test digits;
-``signs``: ``scenes/signs.yaml`` vs the 2,580-image GTSRB test subset) it measures
+``signs``: ``scenes/signs.yaml`` vs the 2,580-image GTSRB test subset; ``signs-base``: the same for
+``scenes/signs-base.yaml``, the ranges ``scenes/signs.yaml`` had before ``synth tune`` moved them)
+it measures
 
 - TSTR: the scene's check tool (``tools/handwriting_check.py``, ``tools/signs_check.py``) with its
   default recipe (rendered set size, CNN, epochs, seed) trains on rendered images only and is
@@ -30,7 +32,7 @@ The detection scene ``dice`` (``scenes/dice.yaml`` vs 200 top-down dice photos) 
 ``tools/dice_check.py`` through ``tools/real_data_dice.py``; ``--real DIR`` scores it on another COCO
 set of dice photos.
 
-    python tools/real_data_table.py [--scene digits signs dice street-signs] [--out docs/real-data]
+    python tools/real_data_table.py [--scene digits signs signs-base dice street-signs] [--out docs/real-data]
         [--data ../shared/data] [--real DIR] [--cache DIR] [--n N] [--epochs E] [--eval-max 10000]
         [--classes categories|43]
 
@@ -70,7 +72,7 @@ from renderer.spec.load import load_spec  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "docs" / "real-data"
-SCENES = ("digits", "signs", "dice")
+SCENES = ("digits", "signs", "signs-base", "dice")
 DETECTION_SCENES = {"street-signs": "gtsdb-dev"}
 
 Images = np.ndarray  # (n, H, W) gray or (n, H, W, 3) RGB uint8
@@ -128,8 +130,11 @@ SIGNS_DEFAULTS = {"n": 20000, "epochs": 6, "batch": 128, "lr": 3e-3, "width": 16
                   "seed": 0, "workers": 2}
 
 
-def signs_recipe(args: argparse.Namespace) -> Recipe:
-    """``tools/signs_check.py`` with its defaults (``--n 20000 --epochs 6``)."""
+def signs_recipe(args: argparse.Namespace, spec: Path | None = None) -> Recipe:
+    """``tools/signs_check.py`` with its defaults (``--n 20000 --epochs 6``) on ``spec``.
+
+    ``spec`` defaults to the tool's own (``scenes/signs.yaml``).
+    """
     import signs_check as check
 
     recipe = {**SIGNS_DEFAULTS, **{k: v for k, v in (("n", args.n), ("epochs", args.epochs)) if v}}
@@ -141,15 +146,19 @@ def signs_recipe(args: argparse.Namespace) -> Recipe:
                     recipe["shift"], generator)
         return check.predict(model, test)
 
-    return Recipe(scene=check.DEFAULT_SPEC, real_name="GTSRB test subset", n=recipe["n"],
+    scene = spec or check.DEFAULT_SPEC
+    return Recipe(scene=scene, real_name="GTSRB test subset", n=recipe["n"],
                   epochs=recipe["epochs"], class_names=tuple(f"{k:02d}" for k in range(43)),
                   load_real=check.load_real,
-                  render=lambda: check.render_signs(check.DEFAULT_SPEC, [], recipe["n"],
+                  render=lambda: check.render_signs(scene, [], recipe["n"],
                                                     recipe["seed"], recipe["workers"], args.cache),
                   fit_predict=fit_predict)
 
 
-RECIPES = {"digits": (digits_recipe, "mnist-test"), "signs": (signs_recipe, "gtsrb-test-32px-subset")}
+RECIPES = {"digits": (digits_recipe, "mnist-test"),
+           "signs": (signs_recipe, "gtsrb-test-32px-subset"),
+           "signs-base": (lambda args: signs_recipe(args, ROOT / "scenes" / "signs-base.yaml"),
+                          "gtsrb-test-32px-subset")}
 DETECTION = {"dice": "dice-dev"}  # scene -> real set of the detection rows (tools/real_data_dice.py)
 
 

@@ -8,7 +8,7 @@ part (``split.json``): C2ST AUC and KID with 95% intervals, and the low-level st
 score is left out: it needs a training run per variant (see the run's ``comparison.md`` for the
 task figures of the base and the tuned spec).
 
-    python tools/tuning_attribution.py out/signs-tune --base scenes/signs.yaml \\
+    python tools/tuning_attribution.py out/signs-tune --base scenes/signs-base.yaml \\
         --real ../shared/data/gtsrb-test-32px-subset [--n 5000] [--workers 2] [--json FILE]
 
 About 7.5 s per variant on 2 CPU cores for 1,000 32x32 renders against 1,290 real images.
