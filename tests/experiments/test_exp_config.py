@@ -179,7 +179,10 @@ def test_the_detection_ablations_match_their_scenes(name: str, unlabeled: list[i
     make_config(experiment.evaluation)
 
 
-@pytest.mark.parametrize(("name", "ranges"), [("signs-tune.yaml", 8), ("digits-tune.yaml", 8)])
+@pytest.mark.parametrize(("name", "ranges"), [
+    ("signs-tune.yaml", 8), ("signs-tune-round3.yaml", 7), ("signs-tune-round4.yaml", 5),
+    ("digits-tune.yaml", 8), ("digits-tune-round2.yaml", 4),
+])
 def test_the_tuning_experiments_name_ranges_of_their_scenes(name: str, ranges: int) -> None:
     # the tune paths name the scenes' layers and effects by position: keep in step
     experiment = load_experiment(Path(__file__).resolve().parents[2] / "experiments" / name)
