@@ -151,6 +151,16 @@ def train(model: nn.Module, images: np.ndarray, labels: np.ndarray, epochs: int,
                      generator=generator, verbose=verbose)
 
 
+def trained_cnn(images: np.ndarray, labels: np.ndarray, epochs: int, *, batch: int = 128,
+                channels: int = 16, seed: int = 0, verbose: bool = True) -> nn.Module:
+    """This tool's recipe in one call: a CNN seeded with ``seed``, trained on ``images``
+    (n, 28, 28 uint8 gray) for ``epochs``. The defaults are the tool's."""
+    generator = torch.Generator().manual_seed(seed)
+    model = small_cnn(generator, channels)
+    train(model, images, labels, epochs, batch, generator, verbose=verbose)
+    return model
+
+
 def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
     """Predicted class of each image."""
     return check_training.predict(model, to_tensor(images), chunk=1000)
@@ -171,10 +181,9 @@ def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> 
 
     def fit_predict(images: list[np.ndarray], labels: np.ndarray,
                     real_images: list[np.ndarray]) -> np.ndarray:
-        generator = torch.Generator().manual_seed(int(recipe["seed"]))
-        model = small_cnn(generator, int(recipe["channels"]))
-        train(model, gray(images), labels, int(recipe["epochs"]), int(recipe["batch"]), generator,
-              verbose=False)
+        model = trained_cnn(gray(images), labels, int(recipe["epochs"]),
+                            batch=int(recipe["batch"]), channels=int(recipe["channels"]),
+                            seed=int(recipe["seed"]), verbose=False)
         return predict(model, gray(real_images))
 
     return score_tuning_trial(synthetic, real, fit_predict, int(recipe["seed"]))
@@ -264,10 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     report["epochs"] = epochs
     if args.grid:
         save_grid(images, labels, args.grid)
-    generator = torch.Generator().manual_seed(args.seed)
-    model = small_cnn(generator, args.channels)
     train_started = time.perf_counter()
-    train(model, images, labels, epochs, args.batch, generator)
+    model = trained_cnn(images, labels, epochs, batch=args.batch, channels=args.channels,
+                        seed=args.seed)
     report["train_s"] = time.perf_counter() - train_started
     print(f"trained in {report['train_s']:.1f} s ({args.threads} thread(s))", flush=True)
     if real is not None:

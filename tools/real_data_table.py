@@ -76,7 +76,7 @@ SCENES = ("digits", "signs", "signs-base", "dice")
 DETECTION_SCENES = {"street-signs": "gtsdb-dev"}
 
 Images = np.ndarray  # (n, H, W) gray or (n, H, W, 3) RGB uint8
-FitPredict = Callable[[Images, np.ndarray, Images, int], np.ndarray]
+RecipeFitPredict = Callable[[Images, np.ndarray, Images, int], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Recipe:
     class_names: tuple[str, ...]
     load_real: Callable[[Path], tuple[Images, np.ndarray]]
     render: Callable[[], tuple[Images, np.ndarray]]
-    fit_predict: FitPredict
+    fit_predict: RecipeFitPredict
 
 
 def digits_recipe(args: argparse.Namespace) -> Recipe:
@@ -113,9 +113,8 @@ def digits_recipe(args: argparse.Namespace) -> Recipe:
     n, epochs = args.n or defaults.n, args.epochs or defaults.epochs
 
     def fit_predict(images: Images, labels: np.ndarray, test: Images, epochs: int) -> np.ndarray:
-        generator = torch.Generator().manual_seed(defaults.seed)
-        model = check.small_cnn(generator, defaults.channels)
-        check.train(model, images, labels, epochs, defaults.batch, generator)
+        model = check.trained_cnn(images, labels, epochs, batch=defaults.batch,
+                                  channels=defaults.channels, seed=defaults.seed)
         return check.predict(model, test)
 
     return Recipe(scene=defaults.spec, real_name="MNIST test", n=n, epochs=epochs,
@@ -140,11 +139,9 @@ def signs_recipe(args: argparse.Namespace, spec: Path | None = None) -> Recipe:
     recipe = {**SIGNS_DEFAULTS, **{k: v for k, v in (("n", args.n), ("epochs", args.epochs)) if v}}
 
     def fit_predict(images: Images, labels: np.ndarray, test: Images, epochs: int) -> np.ndarray:
-        generator = torch.Generator().manual_seed(recipe["seed"])
-        model = check.small_cnn(generator, recipe["width"])
-        check.train(model, images, labels, epochs, recipe["batch"], recipe["lr"],
-                    recipe["shift"], generator)
-        return check.predict(model, test)
+        return check.train_and_predict(images, labels, test, epochs, batch=recipe["batch"],
+                                       lr=recipe["lr"], width=recipe["width"],
+                                       shift=recipe["shift"], seed=recipe["seed"])
 
     scene = spec or check.DEFAULT_SPEC
     return Recipe(scene=scene, real_name="GTSRB test subset", n=recipe["n"],

@@ -213,6 +213,17 @@ def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
     return check_training.predict(model, to_tensor(images), chunk=500)
 
 
+def train_and_predict(images: np.ndarray, labels: np.ndarray, test: np.ndarray, epochs: int, *,
+                      batch: int = 128, lr: float = 3e-3, width: int = 16, shift: int = 2,
+                      seed: int = 0, verbose: bool = True) -> np.ndarray:
+    """This tool's recipe in one call: a seeded CNN trained on ``images`` (n, 32, 32, 3 uint8 RGB),
+    then its predicted class of each ``test`` image. The defaults are the tool's."""
+    generator = torch.Generator().manual_seed(seed)
+    model = small_cnn(generator, width)
+    train(model, images, labels, epochs, batch, lr, shift, generator, verbose=verbose)
+    return predict(model, test)
+
+
 def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> dict[str, list]:
     """``synth tune`` task objective: this tool's recipe trained on the trial's rendered signs and
     scored on the real images it is given (the tuning part only).
@@ -231,11 +242,10 @@ def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> 
 
     def fit_predict(images: list[np.ndarray], labels: np.ndarray,
                     real_images: list[np.ndarray]) -> np.ndarray:
-        generator = torch.Generator().manual_seed(int(recipe["seed"]))
-        model = small_cnn(generator, int(recipe["width"]))
-        train(model, stack(images), labels, int(recipe["epochs"]), int(recipe["batch"]),
-              float(recipe["lr"]), int(recipe["shift"]), generator, verbose=False)
-        return predict(model, stack(real_images))
+        return train_and_predict(stack(images), labels, stack(real_images), int(recipe["epochs"]),
+                                 batch=int(recipe["batch"]), lr=float(recipe["lr"]),
+                                 width=int(recipe["width"]), shift=int(recipe["shift"]),
+                                 seed=int(recipe["seed"]), verbose=False)
 
     return score_tuning_trial(synthetic, real, fit_predict, int(recipe["seed"]))
 
@@ -302,14 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rendered {len(images)} signs in {render_s:.1f} s", flush=True)
     if args.grid:
         save_grid(images, args.grid)
-    generator = torch.Generator().manual_seed(args.seed)
-    model = small_cnn(generator, args.width)
-    train_started = time.perf_counter()
-    train(model, images, labels, args.epochs, args.batch, args.lr, args.shift, generator)
-    train_s = time.perf_counter() - train_started
-    print(f"trained in {train_s:.1f} s ({args.threads} thread(s))", flush=True)
     real, real_labels = load_real(args.real)
-    predicted = predict(model, real)
+    train_started = time.perf_counter()
+    predicted = train_and_predict(images, labels, real, args.epochs, batch=args.batch, lr=args.lr,
+                                  width=args.width, shift=args.shift, seed=args.seed)
+    train_s = time.perf_counter() - train_started
+    print(f"trained and scored in {train_s:.1f} s ({args.threads} thread(s))", flush=True)
     report: dict[str, object] = {"n": len(images), "epochs": args.epochs, "seed": args.seed,
                                  "spec": str(args.spec), "overrides": args.overrides,
                                  "render_s": render_s, "train_s": train_s,
