@@ -124,11 +124,6 @@ def digits_recipe(args: argparse.Namespace) -> Recipe:
                   fit_predict=fit_predict)
 
 
-# tools/signs_check.py builds its parser inside main(): its defaults, as documented there.
-SIGNS_DEFAULTS = {"n": 20000, "epochs": 6, "batch": 128, "lr": 3e-3, "width": 16, "shift": 2,
-                  "seed": 0, "workers": 2}
-
-
 def signs_recipe(args: argparse.Namespace, spec: Path | None = None) -> Recipe:
     """``tools/signs_check.py`` with its defaults (``--n 20000 --epochs 6``) on ``spec``.
 
@@ -136,7 +131,7 @@ def signs_recipe(args: argparse.Namespace, spec: Path | None = None) -> Recipe:
     """
     import signs_check as check
 
-    recipe = {**SIGNS_DEFAULTS, **{k: v for k, v in (("n", args.n), ("epochs", args.epochs)) if v}}
+    recipe = {**check.RECIPE, **{k: v for k, v in (("n", args.n), ("epochs", args.epochs)) if v}}
 
     def fit_predict(images: Images, labels: np.ndarray, test: Images, epochs: int) -> np.ndarray:
         return check.train_and_predict(images, labels, test, epochs, batch=recipe["batch"],

@@ -24,6 +24,7 @@ import time
 from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -55,6 +56,10 @@ from renderer.spec.scene import SceneSpec  # noqa: E402
 DEFAULT_REAL = ROOT.parent / "shared" / "data" / "gtsrb-test-32px-subset"
 DEFAULT_SPEC = ROOT / "scenes" / "signs.yaml"
 SIZE = 32
+# The README table's recipe: this tool's command-line defaults, its synth-tune task's and the
+# real-data table's (tools/real_data_table.py).
+RECIPE: dict[str, Any] = {"n": 20000, "epochs": 6, "batch": 128, "lr": 3e-3, "width": 16,
+                          "shift": 2, "seed": 0, "workers": 2}
 
 _worker_spec: SceneSpec | None = None
 _worker_crop: tuple[float, float] | None = None
@@ -214,10 +219,10 @@ def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
 
 
 def train_and_predict(images: np.ndarray, labels: np.ndarray, test: np.ndarray, epochs: int, *,
-                      batch: int = 128, lr: float = 3e-3, width: int = 16, shift: int = 2,
-                      seed: int = 0, verbose: bool = True) -> np.ndarray:
-    """This tool's recipe in one call: a seeded CNN trained on ``images`` (n, 32, 32, 3 uint8 RGB),
-    then its predicted class of each ``test`` image. The defaults are the tool's."""
+                      batch: int, lr: float, width: int, shift: int, seed: int,
+                      verbose: bool = True) -> np.ndarray:
+    """This tool's recipe in one call (settings as in ``RECIPE``): a seeded CNN trained on
+    ``images`` (n, 32, 32, 3 uint8 RGB), then its predicted class of each ``test`` image."""
     generator = torch.Generator().manual_seed(seed)
     model = small_cnn(generator, width)
     train(model, images, labels, epochs, batch, lr, shift, generator, verbose=verbose)
@@ -232,8 +237,7 @@ def tune_task(synthetic: EvalSet, real: EvalSet, options: dict[str, object]) -> 
     ``PYTHONPATH``); options ``epochs``, ``batch``, ``lr``, ``width``, ``shift``, ``seed`` default to
     this tool's.
     """
-    recipe = {"epochs": 6, "batch": 128, "lr": 3e-3, "width": 16, "shift": 2, "seed": 0,
-              **options}
+    recipe = {**RECIPE, **options}
 
     def stack(images: list[np.ndarray]) -> np.ndarray:
         return np.stack([im if im.shape[:2] == (SIZE, SIZE)
@@ -280,14 +284,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="override a spec field (repeatable)")
-    parser.add_argument("--n", type=int, default=20000, help="rendered training signs")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--width", type=int, default=16, help="channels of the first conv block")
-    parser.add_argument("--shift", type=int, default=2, help="train-time translation, pixels")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=2, help="render processes")
+    parser.add_argument("--n", type=int, default=RECIPE["n"], help="rendered training signs")
+    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
+    parser.add_argument("--batch", type=int, default=RECIPE["batch"])
+    parser.add_argument("--lr", type=float, default=RECIPE["lr"])
+    parser.add_argument("--width", type=int, default=RECIPE["width"],
+                        help="channels of the first conv block")
+    parser.add_argument("--shift", type=int, default=RECIPE["shift"],
+                        help="train-time translation, pixels")
+    parser.add_argument("--seed", type=int, default=RECIPE["seed"])
+    parser.add_argument("--workers", type=int, default=RECIPE["workers"], help="render processes")
     parser.add_argument("--threads", type=int, default=1, choices=(1, 2))
     parser.add_argument("--real", type=Path, default=DEFAULT_REAL)
     parser.add_argument("--cache", type=Path, help="keep rendered sets here")
