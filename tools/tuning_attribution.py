@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from renderer.datasets import load, to_eval_set  # noqa: E402
+from renderer.evaluate.evalset import EvalSet  # noqa: E402
 from renderer.experiments.evaluation import evaluate, flatten_metrics  # noqa: E402
 from renderer.parallel.local import WorkerPool  # noqa: E402
 from renderer.rendered_sets import render_evalset  # noqa: E402
@@ -61,34 +62,47 @@ def cell(metric: tuple[float, float, float]) -> str:
     return f"{value:.4g}" + ("" if math.isnan(low) else f" [{low:.4g}, {high:.4g}]")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run", type=Path, help="synth tune output folder (comparison.json, split.json)")
-    parser.add_argument("--base", type=Path, required=True, help="the spec the run started from")
-    parser.add_argument("--real", type=Path, required=True, help="the run's real set")
+def add_scoring_args(parser: argparse.ArgumentParser) -> None:
+    """The options ``score_variants`` and its output take (shared with spec_attribution)."""
     parser.add_argument("--n", type=int, default=5000, help="renders per variant")
     parser.add_argument("--seed", type=int, default=1, help="render seed (the comparison's: 1)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="write every variant's metrics here")
-    args = parser.parse_args(argv)
-    comparison = json.loads((args.run / "comparison.json").read_text())
-    held_out = json.loads((args.run / "split.json").read_text())["held_out"]["indices"]
-    real = to_eval_set(load(args.real), held_out)
-    print(f"held-out real part: {len(real)} images; {args.n} renders per variant, seed {args.seed}")
+
+
+def score_variants(spec_path: Path, labelled: list[tuple[str, list[str]]], real: EvalSet, n: int,
+                   seed: int, workers: int) -> dict[str, Any]:
+    """Render ``n`` images of the spec under each (label, overrides) and score them against
+    ``real``; prints a Markdown table row by row and returns every variant's metrics."""
     print("| variant | " + " | ".join(SHOWN) + " |")
     print("| --- |" + " --- |" * len(SHOWN))
     rows = {}
-    with WorkerPool(args.workers) as pool:
-        for label, overrides in variants(comparison):
+    with WorkerPool(workers) as pool:
+        for label, overrides in labelled:
             started = time.perf_counter()
-            spec = load_spec(args.base, overrides=overrides)
-            metrics = flatten_metrics(evaluate(render_evalset(spec, args.seed, args.n, pool), real,
+            spec = load_spec(spec_path, overrides=overrides)
+            metrics = flatten_metrics(evaluate(render_evalset(spec, seed, n, pool), real,
                                                EVALUATION))
             rows[label] = {"overrides": overrides, "seconds": time.perf_counter() - started,
                            **{name: [None if math.isnan(x) else x for x in metrics[name]]
                                for name in SHOWN if name in metrics}}
             print(f"| {label} | " + " | ".join(cell(metrics[name]) if name in metrics else "-"
                                                for name in SHOWN) + " |", flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", type=Path, help="synth tune output folder (comparison.json, split.json)")
+    parser.add_argument("--base", type=Path, required=True, help="the spec the run started from")
+    parser.add_argument("--real", type=Path, required=True, help="the run's real set")
+    add_scoring_args(parser)
+    args = parser.parse_args(argv)
+    comparison = json.loads((args.run / "comparison.json").read_text())
+    held_out = json.loads((args.run / "split.json").read_text())["held_out"]["indices"]
+    real = to_eval_set(load(args.real), held_out)
+    print(f"held-out real part: {len(real)} images; {args.n} renders per variant, seed {args.seed}")
+    rows = score_variants(args.base, variants(comparison), real, args.n, args.seed, args.workers)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0
