@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from renderer.assets.base import AssetRaster
+from renderer.assets.base import AssetRaster, shrink
 from renderer.assets.cutout import Cutout, CutoutParams, restroke
 from renderer.render import render_sample
 from renderer.scene_context import SceneContext
@@ -80,3 +80,18 @@ objects:
     assert np.array_equal(first, again)
     darker = render_sample(plain, 3, 0).image.astype(int).sum() - first.astype(int).sum()
     assert darker > 0
+
+
+def test_the_cached_shrunk_path_matches_restroking_at_full_size() -> None:
+    # Cutout.raster blends whole radii after shrinking them (both steps are linear): the same
+    # pixels, up to rounding, as blending at full size and shrinking once
+    record = Cutout.sample(CutoutParams(dir="builtin:signs", classes=("40",)),
+                           rng=np.random.default_rng(0), ctx=CTX)
+    full = Cutout.raster(record, 4096, CTX)
+    for stroke in (-0.013, 0.006):
+        fast = Cutout.raster({**record, "stroke": stroke}, 24, CTX)
+        slow = shrink(restroke(full, stroke), 24)
+        assert fast.rgb is not None and slow.rgb is not None
+        assert np.array_equal(fast.alpha, slow.alpha)
+        assert np.abs(fast.rgb.astype(int) - slow.rgb.astype(int)).max() <= 1
+        assert not np.array_equal(fast.rgb, Cutout.raster(record, 24, CTX).rgb)

@@ -181,6 +181,7 @@ def test_the_detection_ablations_match_their_scenes(name: str, unlabeled: list[i
 
 @pytest.mark.parametrize(("name", "ranges"), [
     ("signs-tune.yaml", 8), ("signs-tune-round3.yaml", 7), ("signs-tune-round4.yaml", 5),
+    ("signs-tune-round6.yaml", 6),
     ("digits-tune.yaml", 8), ("digits-tune-round2.yaml", 4),
 ])
 def test_the_tuning_experiments_name_ranges_of_their_scenes(name: str, ranges: int) -> None:
