@@ -39,6 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "-n 1000 (multi-fidelity; unpromising trials stop early)")
     p.add_argument("--pruner", choices=("successive_halving", "hyperband", "median", "none"),
                    help="what stops trials at a rung (default successive_halving)")
+    p.add_argument("--confirm", type=_counts, metavar="TOP[,SEEDS]",
+                   help="before picking, render the TOP best trials and the original ranges "
+                        "again on SEEDS more seeds (default 2) and pick the best mean on the "
+                        "tuning part, e.g. --confirm 3 (the best of many noisy trials is mostly "
+                        "the luckiest)")
     p.add_argument("--penalty", action="append", default=[], metavar="METRIC=WEIGHT",
                    help="add WEIGHT x METRIC to the objective, e.g. c2st_auc=0.1 (repeatable)")
     add_experiment_arguments(p)
@@ -50,6 +55,14 @@ def _counts(text: str) -> list[int]:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected image counts like 250,500") from None
+
+
+def _confirm(counts: list[int] | None) -> dict[str, int] | None:
+    if counts is None:
+        return None
+    if len(counts) not in (1, 2):
+        raise ValueError(f"--confirm: expected TOP or TOP,SEEDS, got {counts}")
+    return {"top": counts[0], **({"seeds": counts[1]} if len(counts) == 2 else {})}
 
 
 def _objective(args: argparse.Namespace) -> dict[str, object] | None:
@@ -71,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     changes = {**experiment_changes(args), "real": args.real, "objective": _objective(args),
                "search": parse_bounds(args.search) or None, "tune": args.only,
                "expand": args.expand, "holdout": args.holdout, "holdout_seed": args.holdout_seed,
-               "rungs": args.rungs, "pruner": args.pruner}
+               "rungs": args.rungs, "pruner": args.pruner, "confirm": _confirm(args.confirm)}
     experiment = build_experiment(args.spec, changes)
     out = args.out or Path("out") / f"tune-{experiment.spec.stem}"
     if not args.verbose:
@@ -79,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
 
         optuna.logging.set_verbosity(logging.WARNING)  # its per-trial INFO lines
     # the budget's trials, then the original and tuned specs on held-out images
-    progress = trial_printer(args.budget + 2, experiment.objective.metric, args.quiet)
+    confirm = experiment.confirm
+    rescored = 0 if confirm is None else (confirm.top + 1) * confirm.seeds
+    progress = trial_printer(args.budget + rescored + 2, experiment.objective.metric, args.quiet)
     result = run_tuning(experiment, out, budget=args.budget, workers=args.workers,
                         progress=progress)
     key = result.objective

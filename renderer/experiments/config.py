@@ -21,6 +21,8 @@ Paths are relative to the experiment file. YAML::
     holdout_seed: 0                      # synth tune: seed of that split
     rungs: [250, 500]                    # synth tune: cheaper image counts a trial is scored on first
     pruner: successive_halving           # synth tune: stops unpromising trials at a rung
+    confirm: {top: 3, seeds: 2}          # synth tune: re-score the 3 best (and the start) on 2
+                                         #   more render seeds; pick the best mean
     task: {kind: tstr, epochs: 4}        # task objective of every trial (metrics task.*), or
                                          # {kind: detection, steps: 300, class_map: cats.yaml}
     variants:                            # synth ablate: these variants instead of the automatic
@@ -97,6 +99,14 @@ class Objective(ExperimentModel):
         return OBJECTIVE_GOALS.get(self.metric.rsplit(".", 1)[-1], "min")
 
 
+class Confirm(ExperimentModel):
+    """``synth tune``'s re-scoring of its best trials before the pick
+    (:mod:`renderer.experiments.tuning_confirm`)."""
+
+    top: int = Field(3, ge=1, le=100)
+    seeds: int = Field(2, ge=1, le=20)
+
+
 class Experiment(ExperimentModel):
     """A parsed experiment file (see the module docstring); paths are absolute."""
 
@@ -116,6 +126,7 @@ class Experiment(ExperimentModel):
     holdout_seed: int = Field(0, ge=0, le=2**63 - 1)
     rungs: list[int] = Field(default_factory=list)
     pruner: Literal["successive_halving", "hyperband", "median", "none"] = "successive_halving"
+    confirm: Confirm | None = None
     task: dict[str, Any] | None = None
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
     html: bool = False

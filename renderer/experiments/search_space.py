@@ -149,3 +149,8 @@ def search_space(knobs: list[Knob], expand: float = 1.0,
                          f"(tunable: {', '.join(tunable) or 'none'})")
     return [TunedRange(knob, family, _bounds(knob, family, expand, overrides.get(path)))
             for path in wanted for knob, family in [tunable[path]]]
+
+
+def spec_values(ranges: list[TunedRange], params: dict[str, float]) -> dict[str, Any]:
+    """Spec values (path -> YAML value) of a trial's Optuna parameters."""
+    return {r.knob.path: r.value(*(params[n] for n in r.names())) for r in ranges}

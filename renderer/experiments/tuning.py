@@ -36,9 +36,10 @@ from renderer.experiments.knobs import spec_knobs
 from renderer.experiments.objectives import objective_label
 from renderer.experiments.pool import ExperimentPool
 from renderer.experiments.runner import Progress, run_setups
-from renderer.experiments.search_space import TunedRange, search_space
+from renderer.experiments.search_space import TunedRange, search_space, spec_values
 from renderer.experiments.table import trial_rows, write_csv
 from renderer.experiments.trials import RealSource, Trial, TrialStore
+from renderer.experiments.tuning_confirm import Confirmed, confirm_best
 from renderer.experiments.tuning_report import write_comparison, write_history
 from renderer.experiments.tuning_search import Search, make_pruner, run_search
 
@@ -58,7 +59,8 @@ class TuningResult:
     """Records of the search (trial order), the best one, and the held-out comparison.
 
     ``before`` / ``after``: the original and the tuned spec on fresh images, scored against the
-    held-out real part (``split``), never seen by the search.
+    held-out real part (``split``), never seen by the search. ``confirmed``: with ``confirm``,
+    the re-scored best trials, best mean first (the first is ``best``).
     """
 
     out: Path
@@ -72,6 +74,7 @@ class TuningResult:
     split: RealSplit
     pruned: int = 0
     objective_label: str = ""
+    confirmed: list[Confirmed] = dataclasses.field(default_factory=list)
 
 
 def tuning_space(experiment: Experiment, base: BaseSpec) -> list[TunedRange]:
@@ -123,11 +126,6 @@ def _requeue_interrupted(study: optuna.Study) -> None:
     for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study.tell(frozen.number, state=TrialState.FAIL)
         study.enqueue_trial(dict(frozen.params))
-
-
-def _values(ranges: list[TunedRange], params: dict[str, float]) -> dict[str, Any]:
-    """Spec values of Optuna parameters."""
-    return {r.knob.path: r.value(*(params[n] for n in r.names())) for r in ranges}
 
 
 def _split(experiment: Experiment, setup_real: RealSource, out: Path) -> RealSplit:
@@ -188,8 +186,12 @@ def run_tuning(experiment: Experiment, out: str | Path, *, budget: int = 50, wor
             raise ValueError(f"no trial of the study in {out} finished with a value of "
                              f"{objective_label(experiment.objective)}")
         key = resolve_metric(experiment.objective.metric, records[0]["metrics"])
-        best = TrialStore(out).load(study.best_trial.user_attrs["key"])
-        tuned = _values(ranges, study.best_trial.params)
+        chosen, confirmed = study.best_trial, []
+        if experiment.confirm is not None:
+            chosen, confirmed = confirm_best(study, search, experiment.confirm.top,
+                                             experiment.confirm.seeds, pool, progress)
+        best = TrialStore(out).load(chosen.user_attrs["key"])
+        tuned = spec_values(ranges, chosen.params)
         tuned_data = apply_parameters(base.data, tuned)
         # fresh images (seed + 1) against the held-out part, which no search trial read
         held_out = dataclasses.replace(setup, seed=experiment.seed + 1,
@@ -208,7 +210,7 @@ def run_tuning(experiment: Experiment, out: str | Path, *, budget: int = 50, wor
                f"{len(records)} completed trials ({pruned} more pruned)")
     write_history(out / "history.png", records, key, experiment.objective.direction)
     result = TuningResult(out, key, experiment.objective.direction, records, best or {}, tuned,
-                          before, after, split, pruned, label)
+                          before, after, split, pruned, label, confirmed)
     write_comparison(out, result, ranges, experiment)
     return result
 

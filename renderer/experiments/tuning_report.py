@@ -98,11 +98,13 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
         "Intervals are 95%.\n\n"
         f"Search: objective `{result.objective_label}` ({result.direction}), "
         f"{len(result.trials)} completed trials, {result.pruned} pruned at a cheaper rung "
-        f"(rungs: {[*experiment.rungs, experiment.n]} images, pruner {experiment.pruner}). Best "
-        f"trial on the tuning part: {interval_text(*metric(result.best, result.objective))} "
+        f"(rungs: {[*experiment.rungs, experiment.n]} images, pruner {experiment.pruner}). "
+        f"{'Picked' if result.confirmed else 'Best'} trial on the tuning part (search value): "
+        f"{interval_text(*metric(result.best, result.objective))} "
         f"(trial 0, the original ranges: "
         f"{interval_text(*metric(result.trials[0], result.objective))}).\n\n"
-        "## Before / after on the held-out real part\n\n"
+        + _confirm_section(result)
+        + "## Before / after on the held-out real part\n\n"
         + markdown_table(["metric", "original", "tuned", "change"], rows)
         + f"\n## Ranges that moved ({len(moved)} of {len(ranges)} searched)\n\n"
         + (markdown_table(["field", "original", "tuned", "searched within"], changes)
@@ -116,12 +118,30 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
         "objective": result.objective, "objective_label": result.objective_label,
         "direction": result.direction, "trials": len(result.trials), "pruned": result.pruned,
         "tuned": result.tuned_values, "moved": [r.knob.path for r in moved],
+        "confirmed": [{"trial": c.number, "seeds": c.seeds, "values": c.values, "mean": c.mean}
+                      for c in result.confirmed],
         "best_search_trial": {"key": result.best.get("key"),
                               "metrics": result.best.get("metrics")},
         "split": {"tuning": len(split.tuning), "held_out": len(split.held_out),
                   "fraction": split.fraction, "seed": split.seed},
         "held_out": {"seed": before["seed"], "n": before["n"], "original": before["metrics"],
                      "tuned": after["metrics"]}})
+
+
+def _confirm_section(result: TuningResult) -> str:
+    """How the pick was made when the best trials were re-scored (``confirm``)."""
+    if not result.confirmed:
+        return ""
+    seeds = result.confirmed[0].seeds
+    rows = [[f"#{c.number}" + (" (the original ranges)" if c.number == 0 else ""),
+             *(_cell(v) for v in c.values), _cell(c.mean),
+             "picked" if i == 0 else ""] for i, c in enumerate(result.confirmed)]
+    return ("## Pick\n\nThe best trials of the search and the original ranges were rendered "
+            f"again on seeds {seeds[1:]} and scored on the tuning part; the pick is the best "
+            f"mean of `{result.objective_label}` (the search's own value is on seed {seeds[0]}"
+            "). The best of many noisy trials is mostly the luckiest; the mean is what the "
+            "pick rests on.\n\n"
+            + markdown_table(["trial", *(f"seed {s}" for s in seeds), "mean", ""], rows) + "\n")
 
 
 def _delta(before: float, after: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import optuna
 import pytest
@@ -11,9 +12,12 @@ import yaml
 from exp_helpers import FAST_EVAL, N, rendered_real, spec_data, write_spec
 
 from renderer.experiments import Experiment, run_tuning
+from renderer.experiments.common import BaseSpec
+from renderer.experiments.config import Confirm
 from renderer.experiments.knobs import spec_knobs
-from renderer.experiments.search_space import search_space
-from renderer.experiments.tuning import STUDY_FILE, STUDY_NAME
+from renderer.experiments.search_space import TunedRange, search_space, spec_values
+from renderer.experiments.tuning import STUDY_FILE, STUDY_NAME, tuning_space
+from renderer.experiments.tuning_confirm import Confirmed, rank_confirmed
 from renderer.spec.load import load_spec, validate_spec
 
 START = spec_data(lighting={"ambient": [1.2, 1.5]})
@@ -107,3 +111,55 @@ def test_a_stopped_study_resumes(tuned) -> None:
     assert states.count(optuna.trial.TrialState.FAIL) == 1
     assert states.count(optuna.trial.TrialState.RUNNING) == 0
     assert study.trials[-1].params["lighting.ambient:centre"] == centre
+
+
+def test_confirm_picks_by_the_mean_over_fresh_renders(tuned, tmp_path) -> None:
+    experiment, real, result = tuned
+    out = tmp_path / "confirmed"
+    shutil.copytree(result.out, out)  # the finished search: only the re-scoring runs
+    calls: list[str] = []
+    confirmed = run_tuning(experiment.model_copy(update={"confirm": Confirm(top=2, seeds=2)}),
+                           out, budget=5, real=real,
+                           progress=lambda record, cached: calls.append(record["label"]))
+    study = optuna.load_study(study_name=STUDY_NAME,
+                              storage=f"sqlite:///{(out / STUDY_FILE).as_posix()}")
+    complete = sorted((t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE),
+                      key=lambda t: t.value)
+    numbers = [c.number for c in confirmed.confirmed]
+    assert set(numbers) == {complete[0].number, complete[1].number, 0}
+    search_values = {t.number: t.value for t in complete}
+    for c in confirmed.confirmed:
+        assert c.seeds == [0, 2, 3]  # seed 1 renders the held-out comparison
+        assert c.values[0] == search_values[c.number]
+        assert all(math.isfinite(v) for v in c.values) and c.values[1] != c.values[0]
+        assert f"tune #{c.number} (confirm, seed 2)" in calls
+    means = [c.mean for c in confirmed.confirmed]
+    assert means == sorted(means)  # brightness W1: lower is better
+    picked = confirmed.confirmed[0]
+    assert confirmed.best["key"] == study.trials[picked.number].user_attrs["key"]
+    assert confirmed.tuned_values == spec_values(confirmed_ranges(experiment), study.trials[
+        picked.number].params)
+    report = (out / "comparison.md").read_text(encoding="utf-8")
+    assert "## Pick" in report and "picked" in report and "seeds [2, 3]" in report
+    saved = json.loads((out / "comparison.json").read_text(encoding="utf-8"))["confirmed"]
+    assert [c["trial"] for c in saved] == numbers
+    # a rerun finds every re-scored trial stored
+    calls.clear()
+    run_tuning(experiment.model_copy(update={"confirm": Confirm(top=2, seeds=2)}), out,
+               budget=5, real=real,
+               progress=lambda record, cached: calls.append(record["label"]) if not cached
+               else None)
+    assert not [label for label in calls if "confirm" in label]
+
+
+def confirmed_ranges(experiment: Experiment) -> list[TunedRange]:
+    return tuning_space(experiment, BaseSpec.load(experiment.spec))
+
+
+def test_confirm_ranks_by_mean_and_keeps_the_start_on_a_tie() -> None:
+    tie = [Confirmed(4, [0, 2], [1.0, 3.0]), Confirmed(0, [0, 2], [2.5, 1.5]),
+           Confirmed(7, [0, 2], [0.5, math.nan]), Confirmed(2, [0, 2], [0.1, 2.5])]
+    assert [c.number for c in rank_confirmed(tie, "min")] == [2, 0, 4, 7]
+    assert [c.number for c in rank_confirmed(tie, "max")] == [0, 4, 2, 7]
+    with pytest.raises(ValueError, match="top"):
+        Experiment(spec="scenes/digits.yaml", confirm={"top": 0})
