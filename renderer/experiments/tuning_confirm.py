@@ -8,7 +8,8 @@ training run), so it is noisy; the trial that tops twenty such values is mostly 
 
 the three best completed trials, and the start (trial 0, the spec's own ranges) when it is not
 among them, are rendered again with the full budget on two more seeds (``seed + 2``,
-``seed + 3``; ``seed + 1`` is the held-out comparison's) and scored on the same tuning part. The
+``seed + 3``; ``seed + 1`` is the held-out comparison's) and scored on the same tuning part (a
+task objective trains with its own options' seed, so what changes is the rendered images). The
 pick is the best mean over the search's value and these; the start wins ties, so a spec is only
 replaced by ranges that beat it on average. Re-scoring reads the tuning part only, like the
 search. Each re-scored run is an ordinary stored trial (its key holds the seed): a stopped run
@@ -57,7 +58,9 @@ def confirm_candidates(study: optuna.Study, top: int) -> list[optuna.trial.Froze
     from optuna.trial import TrialState
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    sign = 1.0 if study.direction.name == "MINIMIZE" else -1.0
+    from optuna.study import StudyDirection
+
+    sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
     ranked = sorted(complete, key=lambda t: (sign * t.value, t.number))[:top]
     start = [t for t in complete if t.number == 0 and t not in ranked]
     return ranked + start
