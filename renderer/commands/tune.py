@@ -44,6 +44,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "again on SEEDS more seeds (default 2) and pick the best mean on the "
                         "tuning part, e.g. --confirm 3 (the best of many noisy trials is mostly "
                         "the luckiest)")
+    p.add_argument("--confirm-margin", type=float, metavar="SE",
+                   help="with --confirm: a trial replaces the original ranges only when its "
+                        "per-seed lead over them exceeds SE standard errors (default 1; 0 picks "
+                        "the best mean; alone it implies --confirm 3)")
     p.add_argument("--penalty", action="append", default=[], metavar="METRIC=WEIGHT",
                    help="add WEIGHT x METRIC to the objective, e.g. c2st_auc=0.1 (repeatable)")
     add_experiment_arguments(p)
@@ -57,12 +61,13 @@ def _counts(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r}: expected image counts like 250,500") from None
 
 
-def _confirm(counts: list[int] | None) -> dict[str, int] | None:
+def _confirm(counts: list[int] | None, margin: float | None) -> dict[str, float] | None:
+    margins = {} if margin is None else {"margin": margin}
     if counts is None:
-        return None
+        return margins or None
     if len(counts) not in (1, 2):
         raise ValueError(f"--confirm: expected TOP or TOP,SEEDS, got {counts}")
-    return {"top": counts[0], **({"seeds": counts[1]} if len(counts) == 2 else {})}
+    return {"top": counts[0], **({"seeds": counts[1]} if len(counts) == 2 else {}), **margins}
 
 
 def _objective(args: argparse.Namespace) -> dict[str, object] | None:
@@ -84,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     changes = {**experiment_changes(args), "real": args.real, "objective": _objective(args),
                "search": parse_bounds(args.search) or None, "tune": args.only,
                "expand": args.expand, "holdout": args.holdout, "holdout_seed": args.holdout_seed,
-               "rungs": args.rungs, "pruner": args.pruner, "confirm": _confirm(args.confirm)}
+               "rungs": args.rungs, "pruner": args.pruner,
+               "confirm": _confirm(args.confirm, args.confirm_margin)}
     experiment = build_experiment(args.spec, changes)
     out = args.out or Path("out") / f"tune-{experiment.spec.stem}"
     if not args.verbose:

@@ -21,8 +21,9 @@ Paths are relative to the experiment file. YAML::
     holdout_seed: 0                      # synth tune: seed of that split
     rungs: [250, 500]                    # synth tune: cheaper image counts a trial is scored on first
     pruner: successive_halving           # synth tune: stops unpromising trials at a rung
-    confirm: {top: 3, seeds: 2}          # synth tune: re-score the 3 best (and the start) on 2
-                                         #   more render seeds; pick the best mean
+    confirm: {top: 3, seeds: 2, margin: 1}  # synth tune: re-score the 3 best (and the start) on
+                                         #   2 more render seeds; pick the best mean that beats
+                                         #   the start by over 1 standard error, else the start
     task: {kind: tstr, epochs: 4}        # task objective of every trial (metrics task.*), or
                                          # {kind: detection, steps: 300, class_map: cats.yaml}
     variants:                            # synth ablate: these variants instead of the automatic
@@ -105,6 +106,8 @@ class Confirm(ExperimentModel):
 
     top: int = Field(3, ge=1, le=100)
     seeds: int = Field(2, ge=1, le=20)
+    # standard errors of its per-seed lead a trial must beat the start by (0: the best mean)
+    margin: float = Field(1.0, ge=0.0, le=10.0)
 
 
 class Experiment(ExperimentModel):

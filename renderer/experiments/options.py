@@ -59,8 +59,8 @@ def parse_bounds(items: list[str]) -> dict[str, tuple[float, float]]:
 def build_experiment(source: Path, changes: dict[str, Any]) -> Experiment:
     """The experiment of ``source`` (spec or experiment file) with ``changes`` applied.
 
-    ``changes`` holds experiment fields (None values are ignored); ``evaluation``, ``search``
-    and ``task`` are merged into the file's rather than replacing them (a new task ``kind``
+    ``changes`` holds experiment fields (None values are ignored); ``evaluation``, ``search``,
+    ``confirm`` and ``task`` are merged into the file's rather than replacing them (a new task ``kind``
     starts from no options).
     """
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -71,9 +71,11 @@ def build_experiment(source: Path, changes: dict[str, Any]) -> Experiment:
                            else v for k, v in changes["task"].items()}
     if is_experiment_file(source):
         base = load_experiment(source)
-        for merged in ("evaluation", "search"):
+        for merged in ("evaluation", "search", "confirm"):
             if merged in changes:
-                changes[merged] = {**getattr(base, merged), **changes[merged]}
+                before = getattr(base, merged)
+                before = before.model_dump() if hasattr(before, "model_dump") else before or {}
+                changes[merged] = {**before, **changes[merged]}
         task = changes.get("task")
         if task is not None and base.task is not None and task.get("kind", base.task["kind"]) \
                 == base.task["kind"]:

@@ -188,8 +188,9 @@ def run_tuning(experiment: Experiment, out: str | Path, *, budget: int = 50, wor
         key = resolve_metric(experiment.objective.metric, records[0]["metrics"])
         chosen, confirmed = study.best_trial, []
         if experiment.confirm is not None:
-            chosen, confirmed = confirm_best(study, search, experiment.confirm.top,
-                                             experiment.confirm.seeds, pool, progress)
+            confirm = experiment.confirm
+            chosen, confirmed = confirm_best(study, search, confirm.top, confirm.seeds,
+                                             confirm.margin, pool, progress)
         best = TrialStore(out).load(chosen.user_attrs["key"])
         tuned = spec_values(ranges, chosen.params)
         tuned_data = apply_parameters(base.data, tuned)

@@ -4,22 +4,26 @@ One trial's objective comes from one set of rendered images (and, for a task obj
 training run), so it is noisy; the trial that tops twenty such values is mostly the luckiest one
 (the winner's curse), and its lead tends to vanish on data it was not picked on. With::
 
-    confirm: {top: 3, seeds: 2}
+    confirm: {top: 3, seeds: 2, margin: 1.0}
 
 the three best completed trials, and the start (trial 0, the spec's own ranges) when it is not
 among them, are rendered again with the full budget on two more seeds (``seed + 2``,
 ``seed + 3``; ``seed + 1`` is the held-out comparison's) and scored on the same tuning part (a
 task objective trains with its own options' seed, so what changes is the rendered images). The
-pick is the best mean over the search's value and these; the start wins ties, so a spec is only
-replaced by ranges that beat it on average. Re-scoring reads the tuning part only, like the
-search. Each re-scored run is an ordinary stored trial (its key holds the seed): a stopped run
-resumes without recomputing any.
+pick is the best mean over the search's value and these among the trials whose lead over the
+start (their per-seed improvement on it, averaged) exceeds ``margin`` standard errors of that
+lead (default 1; ``margin: 0`` takes the best mean). When none does, the start is kept: a spec
+is only replaced by ranges that beat it by more than the seed-to-seed noise, which a best mean
+alone does not show when the candidates lie within a few images of each other. Re-scoring
+reads the tuning part only, like the search. Each re-scored run is an ordinary stored trial (its
+key holds the seed): a stopped run resumes without recomputing any.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,6 +50,7 @@ class Confirmed:
     number: int
     seeds: list[int]
     values: list[float]
+    picked: bool = False
 
     @property
     def mean(self) -> float:
@@ -66,13 +71,14 @@ def confirm_candidates(study: optuna.Study, top: int) -> list[optuna.trial.Froze
     return ranked + start
 
 
-def confirm_best(study: optuna.Study, search: Search, top: int, seeds: int,
+def confirm_best(study: optuna.Study, search: Search, top: int, seeds: int, margin: float,
                  pool: ExperimentPool,
                  progress: Progress | None = None) -> tuple[optuna.trial.FrozenTrial,
                                                             list[Confirmed]]:
     """Re-score the candidates on ``seeds`` more render seeds; the pick and every mean.
 
-    Returns the chosen trial and the re-scored ones, best mean first.
+    Returns the chosen trial and the re-scored ones, best mean first, the chosen one marked
+    ``picked`` (see :func:`pick_confirmed` for ``margin``).
     """
     experiment = search.experiment
     candidates = confirm_candidates(study, top)
@@ -91,8 +97,10 @@ def confirm_best(study: optuna.Study, search: Search, top: int, seeds: int,
         scores = [objective_score(experiment.objective, next(records)["metrics"]) for _ in extra]
         confirmed.append(Confirmed(frozen.number, [experiment.seed, *extra],
                                    [float(frozen.value), *scores]))
-    confirmed = rank_confirmed(confirmed, experiment.objective.direction)
-    chosen = next(t for t in candidates if t.number == confirmed[0].number)
+    confirmed = pick_confirmed(rank_confirmed(confirmed, experiment.objective.direction),
+                               experiment.objective.direction, margin)
+    picked = next(c for c in confirmed if c.picked)
+    chosen = next(t for t in candidates if t.number == picked.number)
     return chosen, confirmed
 
 
@@ -103,3 +111,38 @@ def rank_confirmed(confirmed: list[Confirmed], direction: str) -> list[Confirmed
     return sorted(confirmed, key=lambda c: (math.isnan(c.mean),
                                             0.0 if math.isnan(c.mean) else sign * c.mean,
                                             c.number != 0, c.number))
+
+
+def lead_over_start(trial: Confirmed, start: Confirmed, direction: str) -> tuple[float, float]:
+    """How much better than the start ``trial`` scored, seed by seed, averaged, and the standard
+    error of that mean (both in the objective's units; positive = better; NaN when a run failed).
+
+    Comparing on the same seeds takes out the part of the noise both share (the same seed's
+    render order and training run).
+    """
+    sign = 1.0 if direction == "min" else -1.0
+    leads = [sign * (s - t) for s, t in zip(start.values, trial.values, strict=True)]
+    if any(math.isnan(v) for v in leads):
+        return math.nan, math.nan
+    return math.fsum(leads) / len(leads), statistics.stdev(leads) / math.sqrt(len(leads))
+
+
+def pick_confirmed(ranked: list[Confirmed], direction: str, margin: float) -> list[Confirmed]:
+    """``ranked`` (best mean first) with the pick marked: the first trial whose lead over the
+    start exceeds ``margin`` standard errors (and zero), else the start itself.
+
+    Without the start among them (it did not complete) the best mean is picked.
+
+    Example: the start at errors [0.053, 0.057, 0.047] and a trial at [0.045, 0.064, 0.044] lead
+    by 0.0010 +- 0.0047: with ``margin`` 1 the start is kept.
+    """
+    start = next((c for c in ranked if c.number == 0), None)
+
+    def beats_start(c: Confirmed) -> bool:
+        if start is None or c is start:
+            return True
+        lead, stderr = lead_over_start(c, start, direction)
+        return lead > 0 and lead > margin * stderr
+
+    picked = next((c for c in ranked if beats_start(c)), ranked[0])
+    return [dataclasses.replace(c, picked=c is picked) for c in ranked]

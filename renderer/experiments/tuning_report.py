@@ -12,6 +12,7 @@ from renderer.experiments.axes import value_label
 from renderer.experiments.plots import save_figure
 from renderer.experiments.table import interval_text, markdown_table, metric, metric_names
 from renderer.experiments.trials import TrialStore
+from renderer.experiments.tuning_confirm import lead_over_start
 from renderer.io import write_bytes_atomic, write_json_atomic
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
         f"{interval_text(*metric(result.best, result.objective))} "
         f"(trial 0, the original ranges: "
         f"{interval_text(*metric(result.trials[0], result.objective))}).\n\n"
-        + _confirm_section(result)
+        + _confirm_section(result, experiment)
         + "## Before / after on the held-out real part\n\n"
         + markdown_table(["metric", "original", "tuned", "change"], rows)
         + f"\n## Ranges that moved ({len(moved)} of {len(ranges)} searched)\n\n"
@@ -114,12 +115,15 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
                              "W1, original", "W1, tuned", "hint for the original"], stats)
            if stats else ""))
     write_bytes_atomic(out / "comparison.md", text.encode("utf-8"))
+    leads = _leads(result)
     write_json_atomic(out / "comparison.json", {
         "objective": result.objective, "objective_label": result.objective_label,
         "direction": result.direction, "trials": len(result.trials), "pruned": result.pruned,
         "tuned": result.tuned_values, "moved": [r.knob.path for r in moved],
-        "confirmed": [{"trial": c.number, "seeds": c.seeds, "values": c.values, "mean": c.mean}
-                      for c in result.confirmed],
+        "confirmed": [{"trial": c.number, "seeds": c.seeds, "values": c.values, "mean": c.mean,
+                       "lead": lead, "lead_stderr": stderr, "picked": c.picked}
+                      for c, (lead, stderr) in zip(result.confirmed, leads, strict=True)],
+        "confirm_margin": None if experiment.confirm is None else experiment.confirm.margin,
         "best_search_trial": {"key": result.best.get("key"),
                               "metrics": result.best.get("metrics")},
         "split": {"tuning": len(split.tuning), "held_out": len(split.held_out),
@@ -128,20 +132,34 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
                      "tuned": after["metrics"]}})
 
 
-def _confirm_section(result: TuningResult) -> str:
+def _leads(result: TuningResult) -> list[tuple[float, float]]:
+    """Each re-scored trial's lead over the original ranges (NaN without them)."""
+    start = next((c for c in result.confirmed if c.number == 0), None)
+    return [(math.nan, math.nan) if start is None
+            else lead_over_start(c, start, result.direction) for c in result.confirmed]
+
+
+def _confirm_section(result: TuningResult, experiment: Experiment) -> str:
     """How the pick was made when the best trials were re-scored (``confirm``)."""
-    if not result.confirmed:
+    if not result.confirmed or experiment.confirm is None:
         return ""
     seeds = result.confirmed[0].seeds
     rows = [[f"#{c.number}" + (" (the original ranges)" if c.number == 0 else ""),
              *(_cell(v) for v in c.values), _cell(c.mean),
-             "picked" if i == 0 else ""] for i, c in enumerate(result.confirmed)]
+             "" if c.number == 0 or math.isnan(lead) else f"{lead:+.4g} +- {stderr:.2g}",
+             "picked" if c.picked else ""]
+            for c, (lead, stderr) in zip(result.confirmed, _leads(result), strict=True)]
+    kept = next(c for c in result.confirmed if c.picked).number == 0
+    margin = experiment.confirm.margin
     return ("## Pick\n\nThe best trials of the search and the original ranges were rendered "
-            f"again on seeds {seeds[1:]} and scored on the tuning part; the pick is the best "
-            f"mean of `{result.objective_label}` (the search's own value is on seed {seeds[0]}"
-            "). The best of many noisy trials is mostly the luckiest; the mean is what the "
-            "pick rests on.\n\n"
-            + markdown_table(["trial", *(f"seed {s}" for s in seeds), "mean", ""], rows) + "\n")
+            f"again on seeds {seeds[1:]} and scored on the tuning part (the search's own value "
+            f"is on seed {seeds[0]}). The best of many noisy trials is mostly the luckiest: the "
+            f"pick is the best mean of `{result.objective_label}` among the trials whose lead "
+            f"over the original ranges (per seed, averaged; positive is better) exceeds {margin:g}"
+            " standard error(s) of that lead, else the original ranges."
+            + (" **No trial did: the original ranges are kept.**" if kept else "") + "\n\n"
+            + markdown_table(["trial", *(f"seed {s}" for s in seeds), "mean",
+                              "lead over the original", ""], rows) + "\n")
 
 
 def _delta(before: float, after: float) -> str:

@@ -17,7 +17,7 @@ from renderer.experiments.config import Confirm
 from renderer.experiments.knobs import spec_knobs
 from renderer.experiments.search_space import TunedRange, search_space, spec_values
 from renderer.experiments.tuning import STUDY_FILE, STUDY_NAME, tuning_space
-from renderer.experiments.tuning_confirm import Confirmed, rank_confirmed
+from renderer.experiments.tuning_confirm import Confirmed, lead_over_start, pick_confirmed, rank_confirmed
 from renderer.spec.load import load_spec, validate_spec
 
 START = spec_data(lighting={"ambient": [1.2, 1.5]})
@@ -135,7 +135,11 @@ def test_confirm_picks_by_the_mean_over_fresh_renders(tuned, tmp_path) -> None:
         assert f"tune #{c.number} (confirm, seed 2)" in calls
     means = [c.mean for c in confirmed.confirmed]
     assert means == sorted(means)  # brightness W1: lower is better
-    picked = confirmed.confirmed[0]
+    (picked,) = [c for c in confirmed.confirmed if c.picked]
+    start = next(c for c in confirmed.confirmed if c.number == 0)
+    beaten = [c for c in confirmed.confirmed if c.number != 0
+              and lead_over_start(c, start, "min")[0] > lead_over_start(c, start, "min")[1]]
+    assert picked.number == (beaten[0].number if beaten else 0)
     assert confirmed.best["key"] == study.trials[picked.number].user_attrs["key"]
     assert confirmed.tuned_values == spec_values(confirmed_ranges(experiment), study.trials[
         picked.number].params)
@@ -154,6 +158,32 @@ def test_confirm_picks_by_the_mean_over_fresh_renders(tuned, tmp_path) -> None:
 
 def confirmed_ranges(experiment: Experiment) -> list[TunedRange]:
     return tuning_space(experiment, BaseSpec.load(experiment.spec))
+
+
+def test_confirm_keeps_the_start_unless_a_trial_leads_it_beyond_the_noise() -> None:
+    # round 6 of docs/real-data/tuning-signs.md: task errors on seeds 0, 2, 3
+    start = Confirmed(0, [0, 2, 3], [0.05349, 0.05659, 0.04651])
+    lucky = Confirmed(19, [0, 2, 3], [0.04496, 0.06434, 0.04419])
+    steady = Confirmed(10, [0, 2, 3], [0.04961, 0.05271, 0.05194])
+    lead, stderr = lead_over_start(lucky, start, "min")
+    assert lead == pytest.approx(0.00103, abs=1e-5) and stderr == pytest.approx(0.00474, abs=1e-5)
+    ranked = rank_confirmed([start, lucky, steady], "min")
+    assert [c.number for c in ranked] == [19, 10, 0]
+    assert [c.picked for c in pick_confirmed(ranked, "min", 1.0)] == [False, False, True]
+    assert [c.picked for c in pick_confirmed(ranked, "min", 0.0)] == [True, False, False]
+    # a consistent lead passes where a larger, noisier one does not
+    clear = Confirmed(3, [0, 2, 3], [0.050, 0.053, 0.043])
+    ranked = rank_confirmed([start, lucky, clear], "min")
+    assert [c.number for c in ranked] == [3, 19, 0]
+    assert [c.number for c in pick_confirmed(ranked, "min", 1.0) if c.picked] == [3]
+    # maximised objectives lead the other way; a failed run never beats the start
+    assert lead_over_start(start, lucky, "max")[0] == pytest.approx(0.00103, abs=1e-5)
+    failed = Confirmed(5, [0, 2, 3], [0.01, math.nan, 0.01])
+    assert [c.number for c in pick_confirmed([failed, start], "min", 0.0) if c.picked] == [0]
+    # without the start (it did not complete) the best mean is picked
+    assert pick_confirmed([steady, lucky], "min", 1.0)[0].picked
+    with pytest.raises(ValueError, match="margin"):
+        Experiment(spec="scenes/digits.yaml", confirm={"margin": -1})
 
 
 def test_confirm_ranks_by_mean_and_keeps_the_start_on_a_tie() -> None:

@@ -136,10 +136,14 @@ def test_cli_tune_splits_a_real_set_on_disk(tmp_path, capsys) -> None:
     (tmp_path / "exp.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
     code = main(["tune", str(tmp_path / "exp.yaml"), "--rungs", "12", "--objective",
                  "brightness_w1", "--penalty", "kid=1", "--budget", "2", "--workers", "1",
-                 "--confirm", "1,1", "-o", str(tmp_path / "out"), "--quiet"])
+                 "--confirm", "1,1", "--confirm-margin", "0.5", "-o", str(tmp_path / "out"),
+                 "--quiet"])
     assert code == 0
     assert "images the search never read" in capsys.readouterr().out
-    assert "## Pick" in (tmp_path / "out" / "comparison.md").read_text(encoding="utf-8")
+    report = (tmp_path / "out" / "comparison.md").read_text(encoding="utf-8")
+    assert "## Pick" in report and "exceeds 0.5 standard error" in report
+    saved = json.loads((tmp_path / "out" / "comparison.json").read_text(encoding="utf-8"))
+    assert saved["confirm_margin"] == 0.5 and sum(c["picked"] for c in saved["confirmed"]) == 1
     split = json.loads((tmp_path / "out" / "split.json").read_text(encoding="utf-8"))
     held, tuning = split["held_out"]["indices"], split["tuning"]["indices"]
     assert sorted(held + tuning) == list(range(N)) and abs(len(held) - N / 2) <= 2
@@ -149,7 +153,8 @@ def test_cli_tune_splits_a_real_set_on_disk(tmp_path, capsys) -> None:
                                               (["--holdout", "1"], "holdout"),
                                               (["--task-option", "epochs=1"], "--task"),
                                               (["--confirm", "0"], "confirm"),
-                                              (["--confirm", "1,2,3"], "--confirm")])
+                                              (["--confirm", "1,2,3"], "--confirm"),
+                                              (["--confirm-margin", "-1"], "margin")])
 def test_cli_tune_rejects_bad_protocol_flags_in_one_line(tmp_path, capsys, flags, field) -> None:
     write_spec(tmp_path, START)
     code = main(["tune", str(tmp_path / "spec.yaml"), "--real", str(tmp_path), "-n", str(N),
