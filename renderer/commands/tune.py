@@ -42,8 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--confirm", type=_counts, metavar="TOP[,SEEDS]",
                    help="before picking, render the TOP best trials and the original ranges "
                         "again on SEEDS more seeds (default 2) and pick the best mean on the "
-                        "tuning part, e.g. --confirm 3 (the best of many noisy trials is mostly "
-                        "the luckiest)")
+                        "tuning part that beats the original ranges beyond the noise "
+                        "(--confirm-margin), e.g. --confirm 3 (the best of many noisy trials is "
+                        "mostly the luckiest)")
     p.add_argument("--confirm-margin", type=float, metavar="SE",
                    help="with --confirm: a trial replaces the original ranges only when its "
                         "per-seed lead over them exceeds SE standard errors (default 1; 0 picks "

@@ -133,8 +133,8 @@ def pick_confirmed(ranked: list[Confirmed], direction: str, margin: float) -> li
 
     Without the start among them (it did not complete) the best mean is picked.
 
-    Example: the start at errors [0.053, 0.057, 0.047] and a trial at [0.045, 0.064, 0.044] lead
-    by 0.0010 +- 0.0047: with ``margin`` 1 the start is kept.
+    Example: the start at errors [0.053, 0.057, 0.047] and a trial at [0.045, 0.064, 0.044]: the
+    trial leads by 0.0013 +- 0.0044 (mean +- standard error); with ``margin`` 1 the start is kept.
     """
     start = next((c for c in ranked if c.number == 0), None)
 

@@ -88,6 +88,7 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
                 f"{value_label(r.bounds[0])} .. {value_label(r.bounds[1])}"] for r in moved]
     task = "none" if experiment.task is None else value_label(experiment.task)
     stats = _stats_rows(out, before, after)
+    leads = _leads(result)
     text = (
         f"# synth tune\n\n## Protocol\n\nThe real set was split (stratified by class, seed "
         f"{split.seed}) into a tuning part of {len(split.tuning)} images and a held-out part of "
@@ -104,7 +105,7 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
         f"{interval_text(*metric(result.best, result.objective))} "
         f"(trial 0, the original ranges: "
         f"{interval_text(*metric(result.trials[0], result.objective))}).\n\n"
-        + _confirm_section(result, experiment)
+        + _confirm_section(result, experiment, leads)
         + "## Before / after on the held-out real part\n\n"
         + markdown_table(["metric", "original", "tuned", "change"], rows)
         + f"\n## Ranges that moved ({len(moved)} of {len(ranges)} searched)\n\n"
@@ -115,7 +116,6 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
                              "W1, original", "W1, tuned", "hint for the original"], stats)
            if stats else ""))
     write_bytes_atomic(out / "comparison.md", text.encode("utf-8"))
-    leads = _leads(result)
     write_json_atomic(out / "comparison.json", {
         "objective": result.objective, "objective_label": result.objective_label,
         "direction": result.direction, "trials": len(result.trials), "pruned": result.pruned,
@@ -139,8 +139,10 @@ def _leads(result: TuningResult) -> list[tuple[float, float]]:
             else lead_over_start(c, start, result.direction) for c in result.confirmed]
 
 
-def _confirm_section(result: TuningResult, experiment: Experiment) -> str:
-    """How the pick was made when the best trials were re-scored (``confirm``)."""
+def _confirm_section(result: TuningResult, experiment: Experiment,
+                     leads: list[tuple[float, float]]) -> str:
+    """How the pick was made when the best trials were re-scored (``confirm``); ``leads``: each
+    re-scored trial's lead over the original ranges and its standard error."""
     if not result.confirmed or experiment.confirm is None:
         return ""
     seeds = result.confirmed[0].seeds
@@ -148,7 +150,7 @@ def _confirm_section(result: TuningResult, experiment: Experiment) -> str:
              *(_cell(v) for v in c.values), _cell(c.mean),
              "" if c.number == 0 or math.isnan(lead) else f"{lead:+.4g} +- {stderr:.2g}",
              "picked" if c.picked else ""]
-            for c, (lead, stderr) in zip(result.confirmed, _leads(result), strict=True)]
+            for c, (lead, stderr) in zip(result.confirmed, leads, strict=True)]
     kept = next(c for c in result.confirmed if c.picked).number == 0
     margin = experiment.confirm.margin
     return ("## Pick\n\nThe best trials of the search and the original ranges were rendered "
