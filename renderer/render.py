@@ -34,6 +34,7 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
     id_map = np.zeros((plan.height, plan.width), np.uint16)
     light = plan.lighting["directional"]
     pasted: list[tuple[int, ObjectPlan, PastedObject]] = []
+    response = _ambient_response_map(plan)
     posed: list[tuple[int, ObjectPlan]] = []
     for object_id, obj in enumerate(plan.objects, start=1):
         if "R" in obj.pose:  # a 3D object: drawn below, with the camera
@@ -41,7 +42,8 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
             continue
         raster = ASSETS.get(obj.asset["kind"]).raster(obj.asset, int(np.ceil(obj.pose["size"])), ctx)
         matrix = object_homography(raster.size, obj.pose)
-        geom = paste_object(frame, id_map, object_id, raster, matrix, obj.material, obj.blend, light)
+        geom = paste_object(frame, id_map, object_id, raster, matrix, obj.material, obj.blend, light,
+                            response)
         if geom is not None:
             pasted.append((object_id, obj, geom))
     meshes = None
@@ -51,7 +53,9 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
 
         meshes = render_meshes(frame, id_map, posed, camera, plan.lighting, ctx)
         pasted.extend((oid, o, meshes.geometry[oid]) for oid, o in posed if oid in meshes.geometry)
-    frame = apply_lighting(frame, plan.lighting)
+        if response is not None:  # a solid drawn over a self-lit 2D object is lit like the scene
+            response[np.isin(id_map, [oid for oid, _ in posed])] = 1.0
+    frame = apply_lighting(frame, plan.lighting, response)
 
     out_size = (spec.canvas.width, spec.canvas.height)
     if spec.classification.center == "mass":
@@ -83,6 +87,14 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
                   depth=None if meshes is None else meshes.depth,
                   normals=None if meshes is None else meshes.normals,
                   camera=None if camera is None else {k: camera[k] for k in ("K", "R", "t")})
+
+
+def _ambient_response_map(plan: ScenePlan) -> np.ndarray | None:
+    """The per-pixel ambient exponent map, all ones, when an object of the plan takes less (or
+    more) of the ambient light than the scene; None (the whole frame lit alike) otherwise."""
+    if all(obj.material.get("ambient_response", 1.0) == 1.0 for obj in plan.objects):
+        return None
+    return np.ones((plan.height, plan.width), np.float32)
 
 
 def render_sample(spec: SceneSpec, seed: int, index: int) -> Sample:

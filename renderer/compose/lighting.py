@@ -52,22 +52,41 @@ def _field(lighting: dict[str, Any], height: int, width: int) -> np.ndarray | No
     return field.astype(np.float32)
 
 
-def apply_lighting(frame: np.ndarray, lighting: dict[str, Any]) -> np.ndarray:
-    """Return the frame lit by the lighting record (RGB uint8 in, RGB uint8 out)."""
-    gains = np.asarray(temperature_gains(round(lighting["temperature"], 1)), np.float32)
-    gains *= np.float32(lighting["ambient"])
+def apply_lighting(frame: np.ndarray, lighting: dict[str, Any],
+                   response: np.ndarray | None = None) -> np.ndarray:
+    """Return the frame lit by the lighting record (RGB uint8 in, RGB uint8 out).
+
+    ``response`` (H, W float32) is the exponent of the ambient gain at each pixel (1 where the
+    scene is lit as a whole; see ``Material.ambient_response``); None means 1 everywhere.
+    """
+    temperature = np.asarray(temperature_gains(round(lighting["temperature"], 1)), np.float32)
+    gains = temperature * np.float32(lighting["ambient"])
     height, width = frame.shape[:2]
     coarse = _field(lighting, height, width)
     if coarse is None:
         if np.allclose(gains, 1.0):
-            return frame
-        x = np.arange(256, dtype=np.float32)[:, None] * gains[None, :]
-        lut = np.clip(np.round(x), 0, 255).astype(np.uint8).reshape(1, 256, 3)
-        return cv2.LUT(frame, lut)
-    # Fold the colour gains into the coarse field, upsample once, multiply once (saturating).
-    field = cv2.resize(coarse[..., None] * gains, (width, height), dst=_scratch(height, width),
-                       interpolation=cv2.INTER_LINEAR)
-    return cv2.multiply(frame, field, dtype=cv2.CV_8U)
+            lit = frame
+        else:
+            x = np.arange(256, dtype=np.float32)[:, None] * gains[None, :]
+            lut = np.clip(np.round(x), 0, 255).astype(np.uint8).reshape(1, 256, 3)
+            lit = cv2.LUT(frame, lut)
+    else:
+        # Fold the colour gains into the coarse field, upsample once, multiply once (saturating).
+        field = cv2.resize(coarse[..., None] * gains, (width, height), dst=_scratch(height, width),
+                           interpolation=cv2.INTER_LINEAR)
+        lit = cv2.multiply(frame, field, dtype=cv2.CV_8U)
+    if response is None:
+        return lit
+    # Relight only the pixels of self-lit objects: the rest keep the bytes of a frame without them.
+    own = response != 1.0
+    if not own.any():
+        return lit
+    gain = np.power(np.float32(lighting["ambient"]), response[own], dtype=np.float32)[:, None] * temperature
+    if coarse is not None:
+        gain *= cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)[own][:, None]
+    lit = lit.copy() if lit is frame else lit
+    lit[own] = np.clip(np.rint(frame[own] * gain), 0, 255).astype(np.uint8)
+    return lit
 
 
 _SCRATCH = threading.local()

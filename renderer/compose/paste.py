@@ -127,8 +127,12 @@ def _apply_blend(alpha: np.ndarray, prem: np.ndarray, blend: dict[str, Any]) -> 
 
 def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: AssetRaster,
                  matrix: np.ndarray, material: dict[str, Any], blend: dict[str, Any],
-                 light: dict[str, Any] | None) -> PastedObject | None:
+                 light: dict[str, Any] | None, response: np.ndarray | None = None) -> PastedObject | None:
     """Draw one object into ``frame`` (H, W, 3 uint8) and ``id_map`` (H, W uint16), in place.
+
+    ``response`` (H, W float32), when given, is the frame's ambient-light exponent map
+    (``Material.ambient_response``): the object writes its own exponent into it with its alpha,
+    so a soft edge takes a mix and an object pasted on top takes the pixel back.
 
     Returns the object's geometry, or None when no pixel of it lands on the canvas.
     """
@@ -172,6 +176,9 @@ def paste_object(frame: np.ndarray, id_map: np.ndarray, object_id: int, raster: 
         roi[:] = poisson_blend(roi, composited, alpha, blend.get("strength", 1.0))
     else:
         roi[:] = composited
+    if response is not None:
+        exponent = response[region.y0:region.y1, region.x0:region.x1]
+        exponent += (np.float32(material.get("ambient_response", 1.0)) - exponent) * a
 
     ids = id_map[visible.y0:visible.y1, visible.x0:visible.x1]
     ids[amodal] = object_id

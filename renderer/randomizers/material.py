@@ -11,7 +11,8 @@ from renderer.textures import TEXTURES
 
 
 def sample_material(params: Material, *, rng: np.random.Generator) -> dict[str, Any]:
-    """Draw a material record (colour as [r, g, b] 0-255, hue shift in degrees, gains)."""
+    """Draw a material record (colour as [r, g, b] 0-255, hue shift in degrees, gains, the
+    exponent of the ambient light the object takes)."""
     texture = None
     use_texture = params.texture is not None and rng.random() < float(params.texture_p.sample(rng))
     if use_texture:
@@ -22,4 +23,6 @@ def sample_material(params: Material, *, rng: np.random.Generator) -> dict[str, 
         "hue_shift": float(params.hue_shift.sample(rng)),
         "saturation_scale": float(params.saturation_scale.sample(rng)),
         "value_scale": float(params.value_scale.sample(rng)),
+        # Drawn last: a spec without it (a constant 1 draws nothing) keeps its earlier plans.
+        "ambient_response": float(params.ambient_response.sample(rng)),
     }

@@ -101,6 +101,16 @@ class Material(SpecModel):
     Assets without colours of their own (shapes, glyphs, handwriting) are filled with ``color``,
     or with a procedural ``texture`` with probability ``texture_p``. Every asset then gets an HSV
     jitter: ``hue_shift`` in degrees, ``saturation_scale`` and ``value_scale`` as gains.
+
+    ``ambient_response`` says how much of ``lighting.ambient`` the object takes: its pixels are
+    lit by ``ambient ** ambient_response`` while the rest of the frame gets ``ambient``. 1 (the
+    default) lights it like the scene; 0 leaves it at its own brightness in a dark or bright frame,
+    as retroreflective sheeting under a car's headlights or a lit screen looks; values between
+    give a partly self-lit object. Colour temperature, vignette and spots still apply to it.
+
+    YAML::
+
+        material: {value_scale: [0.5, 1.5], ambient_response: [0, 1]}
     """
 
     color: ColorSpec = ColorSpec(saturation=[0.4, 1], value=[0.4, 1])
@@ -109,6 +119,7 @@ class Material(SpecModel):
     hue_shift: FloatParam(ge=-180, le=180) = 0
     saturation_scale: FloatParam(ge=0, le=10) = 1
     value_scale: FloatParam(ge=0, le=10) = 1
+    ambient_response: FloatParam(ge=0, le=1) = 1
 
 
 class Blend(SpecModel):
