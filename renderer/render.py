@@ -90,8 +90,9 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
 
 
 def _ambient_response_map(plan: ScenePlan) -> np.ndarray | None:
-    """The per-pixel ambient exponent map, all ones, when an object of the plan takes less (or
-    more) of the ambient light than the scene; None (the whole frame lit alike) otherwise."""
+    """The per-pixel exponent of the ambient gain (``Material.ambient_response``), all ones to
+    start with, when an object of the plan has its own; None (the whole frame lit alike) when
+    none has."""
     if all(obj.material.get("ambient_response", 1.0) == 1.0 for obj in plan.objects):
         return None
     return np.ones((plan.height, plan.width), np.float32)
