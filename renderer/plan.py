@@ -16,6 +16,7 @@ from renderer.assets import ASSETS
 from renderer.backgrounds import sample_background
 from renderer.compose.geometry import footprint, object_homography
 from renderer.effects import sample_effect
+from renderer.native import sample_native
 from renderer.randomizers import sample_blend, sample_lighting, sample_material, sample_pose
 from renderer.randomizers.mount import sample_mount, sample_stacked_pose
 from renderer.rng import stream
@@ -132,7 +133,8 @@ def _stacked(layer: ObjectLayer, first: ObjectPlan, box: tuple[float, ...], plac
 def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
     """Make every random draw of image ``index`` of the run seeded ``seed``."""
     ctx = spec.context
-    width, height = spec.render_size
+    native = sample_native(spec, seed, index)
+    width, height = spec.render_size if native is None else (native["width"], native["height"])
     background = sample_background(spec.background, rng=stream(seed, index, "background"), ctx=ctx)
 
     pending: list[tuple[ObjectLayer, str, int]] = []
@@ -147,11 +149,11 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
     placer = _Placer(width, height)
     objects: list[ObjectPlan] = []
     dropped = 0
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {} if native is None else {"native": native}
     if any(layer.is_mesh for layer, _, _ in pending) or spec.camera is not None:
         from renderer.plan3d import sample_camera_record
 
-        extra["camera"] = sample_camera_record(spec, seed, index)
+        extra["camera"] = sample_camera_record(spec, seed, index, (width, height))
     meshes = [(layer, name, k) for layer, name, k in pending if layer.is_mesh]
     for layer, name, k in pending:
         if layer.is_mesh:
@@ -197,7 +199,8 @@ def sample_plan(spec: SceneSpec, seed: int, index: int) -> ScenePlan:
         from renderer.plan3d import plan_meshes
 
         # meshes come after flat objects: they stand on the ground the flat layers paint
-        placed, lost = plan_meshes(spec, seed, index, meshes, extra["camera"], placer)
+        placed, lost = plan_meshes(spec, seed, index, meshes, extra["camera"], placer,
+                                   (width, height))
         objects.extend(placed)
         dropped += lost
     lighting = sample_lighting(spec.lighting, rng=stream(seed, index, "lighting"))

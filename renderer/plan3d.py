@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 PLACEMENT_TRIES = 30
 
 
-def sample_camera_record(spec: SceneSpec, seed: int, index: int) -> dict[str, Any]:
-    """The camera record of image ``index`` (drawn on the ``camera`` stream)."""
-    width, height = spec.render_size
+def sample_camera_record(spec: SceneSpec, seed: int, index: int,
+                         size: tuple[int, int]) -> dict[str, Any]:
+    """The camera record of image ``index`` (drawn on the ``camera`` stream) for a frame of
+    ``size`` (width, height) pixels."""
+    width, height = size
     return sample_camera(spec.camera_or_default, rng=stream(seed, index, "camera"), width=width,
                          height=height)
 
@@ -42,11 +44,13 @@ def projected_box(corners_world: np.ndarray, camera: dict[str, Any]) -> tuple[fl
 
 
 def plan_meshes(spec: SceneSpec, seed: int, index: int, pending: list[tuple[ObjectLayer, str, int]],
-                camera: dict[str, Any], placer: _Placer) -> tuple[list[ObjectPlan], int]:
-    """Plans of the mesh objects (placed in turn, as flat ones) and how many were dropped."""
+                camera: dict[str, Any], placer: _Placer,
+                size: tuple[int, int]) -> tuple[list[ObjectPlan], int]:
+    """Plans of the mesh objects (placed in turn, as flat ones) in a frame of ``size`` (width,
+    height) pixels, and how many were dropped."""
     from renderer.plan import ObjectPlan
 
-    width, height = spec.render_size
+    width, height = size
     ctx = spec.context
     objects, dropped = [], 0
     for layer, name, k in pending:

@@ -6,6 +6,8 @@ in any process, in any order.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -18,6 +20,7 @@ from renderer.compose.lighting import apply_lighting
 from renderer.compose.paste import PastedObject, paste_object
 from renderer.effects import apply_effect
 from renderer.labelers import label_objects
+from renderer.native import resize_frame, resize_labels, scale_intrinsics
 from renderer.plan import ObjectPlan, ScenePlan, sample_plan
 from renderer.sample import Sample
 from renderer.spec.scene import SceneSpec
@@ -73,6 +76,16 @@ def render_plan(plan: ScenePlan, spec: SceneSpec) -> Sample:
 
     for effect in plan.effects:
         frame = apply_effect(frame, effect)
+    native = plan.extra.get("native")
+    if native is not None:  # drawn at native size: resized as the real set's crops were
+        frame = resize_frame(frame, out_size, native["interpolation"])
+        id_map, pasted = resize_labels(id_map, pasted, out_size)
+        sx, sy = out_size[0] / plan.width, out_size[1] / plan.height
+        if camera is not None:
+            camera = scale_intrinsics(camera, sx, sy)
+        if meshes is not None:
+            meshes = replace(meshes, depth=resize_frame(meshes.depth, out_size, "nearest"),
+                             normals=resize_frame(meshes.normals, out_size, "nearest"))
     if spec.canvas.mode == "gray":
         frame = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)[..., None]
 

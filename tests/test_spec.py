@@ -262,7 +262,7 @@ def test_non_mapping_root_is_refused() -> None:
 def test_defaults_fill_the_resolved_spec() -> None:
     spec = make_spec({"objects": [{"asset": {"kind": "shape"}}]})
     data = spec.to_data()
-    assert data["canvas"] == {"width": 640, "height": 480, "mode": "rgb"}
+    assert data["canvas"] == {"width": 640, "height": 480, "mode": "rgb", "native": None}
     assert data["background"]["kind"] == "noise"
     assert data["objects"][0]["pose"]["scale"] == [0.1, 0.3]
     assert make_spec(data).to_data() == data, "the resolved spec must validate to itself"

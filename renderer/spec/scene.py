@@ -28,6 +28,7 @@ from renderer.scene_context import SceneContext
 from renderer.spec.base import SpecModel
 from renderer.spec.camera import Camera
 from renderer.spec.lighting import Lighting
+from renderer.spec.native import NativeResolution
 from renderer.spec.objects import ObjectLayer
 
 EffectSpec = Annotated[Union[EFFECTS.params_models()], Field(discriminator="kind")]  # noqa: UP007
@@ -36,16 +37,23 @@ MAX_PIXELS = 16_777_216  # 4096 x 4096: a larger canvas is almost always a typo
 
 
 class Canvas(SpecModel):
-    """Image size in pixels and colour mode (``gray`` writes single-channel images)."""
+    """Image size in pixels and colour mode (``gray`` writes single-channel images); ``native``
+    draws frames at another size first (see ``renderer.spec.native``)."""
 
     width: int = Field(640, ge=8, le=8192)
     height: int = Field(480, ge=8, le=8192)
     mode: Literal["rgb", "gray"] = "rgb"
+    native: NativeResolution | None = Field(None, description="draw at another size, then resize")
 
     @model_validator(mode="after")
     def _bounded_area(self) -> Canvas:
         if self.width * self.height > MAX_PIXELS:
             raise ValueError(f"canvas of {self.width}x{self.height} exceeds {MAX_PIXELS} pixels")
+        if self.native is not None:
+            largest = self.width * self.height * self.native.scale.bounds()[1] ** 2
+            if largest > MAX_PIXELS:
+                raise ValueError(f"native: frames up to {largest:.0f} pixels exceed {MAX_PIXELS} "
+                                 "(lower native.scale)")
         return self
 
 
@@ -102,6 +110,9 @@ class SceneSpec(SpecModel):
             raise ValueError(f"effects: give each repeated kind a distinct 'name' ({duplicates})")
         if self.classification.center == "mass" and self.task != "classification":
             raise ValueError("classification.center: mass needs task: classification")
+        if self.classification.center == "mass" and self.canvas.native is not None:
+            raise ValueError("canvas.native: not with classification.center: mass, which resizes "
+                             "the frame itself (use classification.supersample)")
         if self.task == "classification":
             labeled = [layer for layer in self.objects if layer.labeled]
             if len(labeled) != 1 or labeled[0].count.bounds() != (1, 1):
