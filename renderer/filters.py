@@ -12,6 +12,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+# OpenCV's resize filters by name (``downscale`` effect, ``canvas.native``); only ``area``
+# low-passes when shrinking.
+RESIZE_FILTERS = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR,
+                  "cubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
+
 
 @lru_cache(maxsize=1024)
 def _gaussian_kernel(sigma: float) -> np.ndarray:

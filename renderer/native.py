@@ -13,12 +13,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from renderer.compose.paste import PastedObject
+from renderer.compose.paste import PastedObject, crop_mask, frame_mask
+from renderer.filters import RESIZE_FILTERS
 from renderer.rng import stream
 from renderer.spec.scene import SceneSpec
-
-_FILTERS = {"linear": cv2.INTER_LINEAR, "area": cv2.INTER_AREA, "nearest": cv2.INTER_NEAREST,
-            "cubic": cv2.INTER_CUBIC}
 
 
 def sample_native(spec: SceneSpec, seed: int, index: int) -> dict[str, Any] | None:
@@ -38,7 +36,7 @@ def sample_native(spec: SceneSpec, seed: int, index: int) -> dict[str, Any] | No
 
 def resize_frame(image: np.ndarray, out_size: tuple[int, int], interpolation: str) -> np.ndarray:
     """``image`` (h, w[, c]) resized to ``out_size`` (width, height) with the named filter."""
-    out = cv2.resize(image, out_size, interpolation=_FILTERS[interpolation])
+    out = cv2.resize(image, out_size, interpolation=RESIZE_FILTERS[interpolation])
     return out if out.ndim == image.ndim else out[..., None]
 
 
@@ -54,17 +52,9 @@ def resize_labels(id_map: np.ndarray, pasted: list[tuple[int, Any, PastedObject]
     ids = cv2.resize(id_map, out_size, interpolation=cv2.INTER_NEAREST)
     moved = []
     for object_id, obj, geom in pasted:
-        full = np.zeros((height, width), np.uint8)
-        x0, y0 = geom.origin
-        h, w = geom.amodal.shape
-        full[y0:y0 + h, x0:x0 + w] = geom.amodal
-        mask = cv2.resize(full, out_size, interpolation=cv2.INTER_NEAREST) > 0
-        ys, xs = np.nonzero(mask)
-        if len(xs):
-            origin = (int(xs.min()), int(ys.min()))
-            amodal = np.ascontiguousarray(mask[origin[1]:ys.max() + 1, origin[0]:xs.max() + 1])
-        else:
-            origin, amodal = (0, 0), np.zeros((0, 0), bool)
+        mask = cv2.resize(frame_mask(geom, (width, height)), out_size,
+                          interpolation=cv2.INTER_NEAREST) > 0
+        amodal, origin = crop_mask(mask)
         bx = geom.amodal_box
         moved.append((object_id, obj, replace(
             geom, amodal=amodal, origin=origin,

@@ -79,12 +79,16 @@ def test_p_decides_per_image() -> None:
     assert all(render_sample(spec, 0, i).image.shape == (40, 48, 3) for i in range(6))
 
 
-@pytest.mark.parametrize(("native", "message"), [
-    ({"scale": 300}, "native"),
-    ({"scale": 4, "interpolation": "lanczos"}, "interpolation"),
+@pytest.mark.parametrize(("size", "native", "message"), [
+    (48, {"scale": 300}, "canvas.native.scale"),
+    (2048, {"scale": [1, 4]}, "lower native.scale"),  # 4x of 2048 px exceeds the pixel cap
+    (48, {"scale": 4, "interpolation": "lanczos"}, "interpolation"),
 ])
-def test_bad_native_is_one_clear_line(tmp_path: Any, native: dict[str, Any], message: str) -> None:
-    spec = write_yaml(tmp_path / "scene.yaml", _scene(native))
+def test_bad_native_is_one_clear_line(tmp_path: Any, size: int, native: dict[str, Any],
+                                      message: str) -> None:
+    data = _scene(native)
+    data["canvas"].update(width=size, height=size)
+    spec = write_yaml(tmp_path / "scene.yaml", data)
     result = run_cli("render", str(spec), "-n", "1", "-o", str(tmp_path / "out"))
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

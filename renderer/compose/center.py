@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from renderer.compose.geometry import transform_points
-from renderer.compose.paste import PastedObject
+from renderer.compose.paste import PastedObject, crop_mask, frame_mask
 
 
 def mass_transform(image: np.ndarray, mask: np.ndarray, out_size: tuple[int, int],
@@ -54,18 +54,9 @@ def warp_frame(image: np.ndarray, id_map: np.ndarray, affine: np.ndarray,
 def warp_pasted(obj: PastedObject, affine: np.ndarray, frame_size: tuple[int, int],
                 out_size: tuple[int, int]) -> PastedObject:
     """Move one object's geometry by ``affine`` (amodal mask nearest-warped, then cropped)."""
-    full = np.zeros((frame_size[1], frame_size[0]), np.uint8)
-    x0, y0 = obj.origin
-    h, w = obj.amodal.shape
-    full[y0:y0 + h, x0:x0 + w] = obj.amodal
-    moved = cv2.warpAffine(full, affine, out_size, flags=cv2.INTER_NEAREST) > 0
-    ys, xs = np.nonzero(moved)
-    if len(xs) == 0:
-        mx0 = my0 = 0
-        amodal = np.zeros((0, 0), bool)
-    else:
-        mx0, my0 = int(xs.min()), int(ys.min())
-        amodal = np.ascontiguousarray(moved[my0:ys.max() + 1, mx0:xs.max() + 1])
+    moved = cv2.warpAffine(frame_mask(obj, frame_size), affine, out_size,
+                           flags=cv2.INTER_NEAREST) > 0
+    amodal, (mx0, my0) = crop_mask(moved)
     m3 = np.vstack([affine, [0, 0, 1]])
     bx = obj.amodal_box
     corners = transform_points(m3, np.array([[bx[0], bx[1]], [bx[2], bx[3]]], np.float64))

@@ -46,6 +46,25 @@ class PastedObject:
     pose: dict[str, Any] | None = None
 
 
+def frame_mask(obj: PastedObject, size: tuple[int, int]) -> np.ndarray:
+    """``obj``'s amodal mask placed in a uint8 frame of ``size`` (width, height) pixels."""
+    full = np.zeros((size[1], size[0]), np.uint8)
+    x0, y0 = obj.origin
+    h, w = obj.amodal.shape
+    full[y0:y0 + h, x0:x0 + w] = obj.amodal
+    return full
+
+
+def crop_mask(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """A bool frame mask cut to its extent, and the cut's (x0, y0) in the frame (an empty mask
+    gives a 0x0 mask at (0, 0)): the ``amodal`` and ``origin`` of a ``PastedObject``."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return np.zeros((0, 0), bool), (0, 0)
+    x0, y0 = int(xs.min()), int(ys.min())
+    return np.ascontiguousarray(mask[y0:ys.max() + 1, x0:xs.max() + 1]), (x0, y0)
+
+
 @dataclass(frozen=True)
 class _Region:
     x0: int

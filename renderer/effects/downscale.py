@@ -14,10 +14,8 @@ import cv2
 import numpy as np
 
 from renderer.effects.base import EFFECTS, EffectParams
+from renderer.filters import RESIZE_FILTERS
 from renderer.spec.params import FloatParam, NamesParam
-
-_INTERPOLATIONS = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR,
-                   "cubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
 
 
 class DownscaleParams(EffectParams):
@@ -25,7 +23,7 @@ class DownscaleParams(EffectParams):
 
     kind: Literal["downscale"] = "downscale"
     factor: FloatParam(ge=0.02, le=1) = [0.25, 0.8]
-    interpolation: NamesParam(tuple(_INTERPOLATIONS)) = ["linear", "cubic", "nearest"]
+    interpolation: NamesParam(tuple(RESIZE_FILTERS)) = ["linear", "cubic", "nearest"]
 
 
 @EFFECTS.register("downscale")
@@ -44,4 +42,4 @@ class Downscale:
         h, w = image.shape[:2]
         small = (max(1, round(w * record["factor"])), max(1, round(h * record["factor"])))
         reduced = cv2.resize(image, small, interpolation=cv2.INTER_AREA)
-        return cv2.resize(reduced, (w, h), interpolation=_INTERPOLATIONS[record["interpolation"]])
+        return cv2.resize(reduced, (w, h), interpolation=RESIZE_FILTERS[record["interpolation"]])

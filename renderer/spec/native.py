@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from renderer.filters import RESIZE_FILTERS
 from renderer.spec.base import SpecModel
 from renderer.spec.params import FloatParam, NamesParam
-
-INTERPOLATIONS = ("linear", "area", "nearest", "cubic")
 
 
 class NativeResolution(SpecModel):
@@ -39,4 +38,4 @@ class NativeResolution(SpecModel):
 
     p: float = Field(1.0, ge=0, le=1, description="probability that a frame is drawn at native size")
     scale: FloatParam(ge=0.125, le=16) = [1, 4]
-    interpolation: NamesParam(INTERPOLATIONS) = "linear"
+    interpolation: NamesParam(tuple(RESIZE_FILTERS)) = "linear"
