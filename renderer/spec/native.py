@@ -10,7 +10,9 @@ With ``canvas.native``, each image is, with probability ``p``, drawn ``scale`` t
 side (background, objects, lighting and the ``effects``, whose pixel sizes are then native
 pixels, as a camera's are) and resized to the canvas with ``interpolation``; otherwise it is drawn
 at the canvas size as before. Labels (boxes, masks, keypoints, camera intrinsics) follow the
-resize. Scenes without ``native`` draw nothing more and keep their bytes.
+resize. Scenes without ``native`` draw nothing more and keep their bytes. Pixel-valued ranges
+chosen for canvas-size frames act less on a larger native frame (a 1 px blur drawn at 4x is a
+quarter pixel on the canvas), so revisit them when most frames are drawn native.
 
 YAML::
 
