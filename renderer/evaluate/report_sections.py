@@ -16,19 +16,20 @@ def interval(entry: dict[str, Any] | None) -> str:
 
 
 STAT_HEADERS = ["statistic", "synthetic mean", "real mean", "W1", "KS", "KS p", "effect size",
-                "hint"]
+                "spread ratio", "hint"]
 
 
 def _stat_rows(rows: list[dict[str, Any]]) -> tuple[list[tuple], list[str]]:
     cells, classes = [], []
     for row in rows:
         if not row.get("available"):
-            cells.append((row["name"], None, None, None, None, None, None, row["hint"]))
+            cells.append((row["name"], None, None, None, None, None, None, None, row["hint"]))
             classes.append("muted")
             continue
         cells.append((row["name"], row["synthetic"]["mean"], row["real"]["mean"], row["w1"],
-                      row["ks"], row["ks_p"], row["effect_size"], row["hint"]))
-        classes.append("differs" if row["differs"] else "")
+                      row["ks"], row["ks_p"], row["effect_size"], row.get("spread_ratio"),
+                      row["hint"]))
+        classes.append("differs" if row["differs"] or row.get("spread_differs") else "")
     return cells, classes
 
 
@@ -48,7 +49,9 @@ def stats_section(result: dict[str, Any]) -> str:
         "Image statistics",
         paragraph("Per-image statistics at native resolution; W1 = Wasserstein-1 in the "
                   "statistic's unit, effect size = standardised mean difference (synthetic - "
-                  "real). Bold rows differ clearly (KS p < 0.01 and |effect| >= 0.2).", "muted"),
+                  "real), spread ratio = standard deviation synthetic / real. Bold rows differ "
+                  "clearly: KS p < 0.01 and |effect| >= 0.2, or a spread ratio beyond 1.5x "
+                  "either way at Brown-Forsythe p < 0.01.", "muted"),
         _stat_table(stats["table"]),
         plot(plots.histogram_grid(per_image["synthetic"], per_image["real"], units),
              "image statistics histograms"))

@@ -108,7 +108,8 @@ def flatten_metrics(result: dict[str, Any]) -> dict[str, Metric]:
     The headline numbers of the result's ``summary`` (``fid``, ``kid``, ``c2st_auc``,
     ``precision``... ``tstr_accuracy``, ``tstr_gap``) with their intervals; ``tstr_error``
     (1 - TSTR accuracy); and per low-level statistic the Wasserstein-1 distance and the difference
-    of means, synthetic minus real, in the statistic's unit (``stats.brightness.w1``...).
+    of means, synthetic minus real, in the statistic's unit (``stats.brightness.w1``...), and the
+    ratio of the standard deviations, synthetic over real (``stats.brightness.spread_ratio``).
     """
     metrics: dict[str, Metric] = {}
     for name, node in (result.get("summary") or {}).items():
@@ -121,7 +122,7 @@ def flatten_metrics(result: dict[str, Any]) -> dict[str, Metric]:
     rows = (result.get("image_stats") or {}).get("table", [])
     for row in sorted(rows, key=lambda r: str(r.get("name"))):  # the engine sorts by effect
         if row.get("available"):
-            for part in ("w1", "difference"):
+            for part in ("w1", "difference", "spread_ratio"):
                 metrics[f"stats.{row['name']}.{part}"] = (_number(row.get(part)), math.nan,
                                                           math.nan)
     return metrics

@@ -54,8 +54,9 @@ def _headline(names: list[str]) -> list[str]:
 
 
 def _stats_rows(out: Path, before: dict[str, Any], after: dict[str, Any]) -> list[list[str]]:
-    """Per low-level statistic: synthetic - real and W1, before and after, and the engine's hint
-    for the original spec (the statistics the report's hints name)."""
+    """Per low-level statistic: synthetic - real, W1 and the spread ratio (std synthetic / real),
+    before and after, and the engine's hint for the original spec (the statistics the report's
+    hints name)."""
     hints = {}
     report = TrialStore(out).folder(before["key"]) / "report.json"
     if report.is_file():
@@ -63,10 +64,9 @@ def _stats_rows(out: Path, before: dict[str, Any], after: dict[str, Any]) -> lis
         hints = {row["name"]: row.get("hint", "") for row in table.get("table", [])}
     rows = []
     for name in sorted({n.split(".")[1] for n in before["metrics"] if n.startswith("stats.")}):
-        diff, w1 = f"stats.{name}.difference", f"stats.{name}.w1"
-        rows.append([name, _cell(metric(before, diff)[0]), _cell(metric(after, diff)[0]),
-                     _cell(metric(before, w1)[0]), _cell(metric(after, w1)[0]),
-                     hints.get(name, "")])
+        cells = [_cell(metric(record, f"stats.{name}.{part}")[0])
+                 for part in ("difference", "w1", "spread_ratio") for record in (before, after)]
+        rows.append([name, *cells, hints.get(name, "")])
     return rows
 
 
@@ -113,7 +113,8 @@ def write_comparison(out: Path, result: TuningResult, ranges: list[TunedRange],
            if changes else "None: the search kept the original ranges.\n")
         + ("\n## Low-level statistics on the held-out part (synthetic - real)\n\n"
            + markdown_table(["statistic", "difference, original", "difference, tuned",
-                             "W1, original", "W1, tuned", "hint for the original"], stats)
+                             "W1, original", "W1, tuned", "spread ratio, original",
+                             "spread ratio, tuned", "hint for the original"], stats)
            if stats else ""))
     write_bytes_atomic(out / "comparison.md", text.encode("utf-8"))
     write_json_atomic(out / "comparison.json", {

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from eval_helpers import make_set, natural_patches
 
-from renderer.evaluate.compare import compare
+from renderer.evaluate.compare import compare, hint_text
 from renderer.evaluate.image_stats import blockiness, luma, measure_images, noise
 from renderer.evaluate.label_stats import label_statistics
-from renderer.evaluate.stats import image_statistics
+from renderer.evaluate.stats import IMAGE_HINTS, image_statistics
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,48 @@ def test_same_distribution_gives_no_clear_difference(patches: list[np.ndarray]) 
     result = image_statistics(patches[:60], patches[60:])
     assert not _row(result, "brightness")["differs"]
     assert "no clear difference" in _row(result, "brightness")["hint"]
+
+
+@pytest.mark.parametrize(("scale", "words"), [(3.0, ["means agree", "varies 3.1x as widely",
+                                                     "narrow lighting.temperature"]),
+                                               (0.4, ["means agree", "varies 0.41x as widely",
+                                                      "widen lighting.temperature"])])
+def test_spread_is_worded_when_the_means_agree(scale: float, words: list[str]) -> None:
+    rng = np.random.default_rng(3)
+    real = rng.normal(0.0, 1.0, 2000)
+    synthetic = rng.normal(0.0, scale, 2000)
+    result = compare(synthetic, real)
+    assert not result["differs"] and result["spread_differs"]
+    assert result["spread_ratio"] == pytest.approx(scale, rel=0.1)
+    text = hint_text(result, IMAGE_HINTS["temperature"], "log2 ratio")
+    for word in words:
+        assert word in text, text
+
+
+def test_a_shift_and_a_wider_spread_are_both_worded() -> None:
+    rng = np.random.default_rng(4)
+    result = compare(rng.normal(30.0, 40.0, 500), rng.normal(60.0, 10.0, 500))
+    text = hint_text(result, IMAGE_HINTS["brightness"], "mean luma, 0-255")
+    assert result["differs"] and result["spread_differs"]
+    assert text.startswith("synthetic is darker than real") and "raise lighting.ambient" in text
+    assert "; it varies 3.9x as widely as real" in text and "narrow lighting.ambient" in text
+
+
+def test_same_spread_is_not_worded() -> None:
+    rng = np.random.default_rng(5)
+    result = compare(rng.normal(0.0, 1.0, 2000), rng.normal(0.0, 1.0, 2000))
+    assert not result["spread_differs"] and 0.9 < result["spread_ratio"] < 1.1
+    assert compare(np.zeros(10), np.zeros(10))["spread_differs"] is False
+
+
+def test_image_statistics_see_exposure_drawn_over_too_wide_a_range(
+        patches: list[np.ndarray]) -> None:
+    # the real side exposed alike (mean luma about 100 each), the synthetic side as it came
+    real = [np.clip(image * (100.0 / max(luma(image).mean(), 1.0)), 0, 255).astype(np.uint8)
+            for image in patches[60:]]
+    row = _row(image_statistics(patches[:60], real), "brightness")
+    assert row["spread_differs"] and row["spread_ratio"] > 1.5
+    assert "as widely as real" in row["hint"] and "narrow lighting.ambient" in row["hint"]
 
 
 def test_noise_estimate_reads_added_sigma() -> None:
