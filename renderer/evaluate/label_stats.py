@@ -43,7 +43,9 @@ BOX_HINTS: dict[str, tuple[Hint, str]] = {
               "fraction of height"),
     "visibility": (Hint("less occluded", "more occluded",
                         "raise objects[].pose.max_occlusion (or objects[].count)",
-                        "lower objects[].pose.max_occlusion (or objects[].count)"),
+                        "lower objects[].pose.max_occlusion (or objects[].count)",
+                        "narrow objects[].pose.max_occlusion (or objects[].count)",
+                        "widen objects[].pose.max_occlusion (or objects[].count)"),
                    "visible fraction"),
 }
 

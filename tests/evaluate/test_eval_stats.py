@@ -160,6 +160,21 @@ def test_label_statistics_of_boxes_and_classes() -> None:
     assert label_statistics(make_set([image]), make_set([image])) is None
 
 
+def test_box_sizes_drawn_over_too_wide_a_range_are_named() -> None:
+    rng = np.random.default_rng(6)
+    image = np.zeros((200, 200, 3), np.uint8)
+
+    def objects(sides: np.ndarray) -> list[dict]:
+        return [{"boxes": np.array([[10.0, 10.0, 10.0 + side, 10.0 + side]]),
+                 "classes": np.array([0]), "visibility": np.array([1.0])} for side in sides]
+
+    real = make_set([image] * 200, objects=objects(rng.uniform(50, 70, 200)))
+    synthetic = make_set([image] * 200, objects=objects(rng.uniform(20, 100, 200)))
+    row = next(r for r in label_statistics(synthetic, real)["table"] if r["name"] == "box_size")
+    assert row["spread_differs"] and row["spread_ratio"] > 2
+    assert "means agree" in row["hint"] and "narrow objects[].pose.scale" in row["hint"]
+
+
 def test_class_frequencies_match_by_name() -> None:
     image = np.zeros((8, 8, 1), np.uint8)
     real = make_set([image] * 4, labels=np.array([0, 0, 1, 1]), class_names=("cat", "dog"))
