@@ -60,9 +60,9 @@ def _summary(values: np.ndarray) -> dict[str, float]:
             "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
 
 
-def _spread(s: np.ndarray, r: np.ndarray) -> tuple[float, float]:
-    """Standard deviation ratio (synthetic / real, capped) and the Brown-Forsythe p-value."""
-    std_s, std_r = float(s.std(ddof=1)), float(r.std(ddof=1))
+def _spread(s: np.ndarray, r: np.ndarray, std_s: float, std_r: float) -> tuple[float, float]:
+    """Standard deviation ratio (synthetic / real, capped) and the Brown-Forsythe p-value of the
+    samples ``s`` and ``r``, whose standard deviations are ``std_s`` and ``std_r``."""
     if std_r > 0:
         ratio = min(std_s / std_r, EFFECT_CAP)
     else:
@@ -96,10 +96,11 @@ def compare(synthetic: np.ndarray, real: np.ndarray) -> dict[str, object]:
     else:
         effect = 0.0 if difference == 0 else float(np.sign(difference)) * EFFECT_CAP
     effect = float(np.clip(effect, -EFFECT_CAP, EFFECT_CAP))
-    ratio, spread_p = _spread(s, r)
+    summary_s, summary_r = _summary(s), _summary(r)
+    ratio, spread_p = _spread(s, r, summary_s["std"], summary_r["std"])
     return {
         "available": True, "n_synthetic": len(s), "n_real": len(r),
-        "synthetic": _summary(s), "real": _summary(r), "difference": difference,
+        "synthetic": summary_s, "real": summary_r, "difference": difference,
         "w1": float(wasserstein_distance(s, r)), "ks": float(ks.statistic),
         "ks_p": float(ks.pvalue), "effect_size": effect,
         "differs": bool(ks.pvalue < P_THRESHOLD and abs(effect) >= EFFECT_THRESHOLD),

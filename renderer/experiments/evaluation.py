@@ -120,7 +120,7 @@ def flatten_metrics(result: dict[str, Any]) -> dict[str, Metric]:
         value, low, high = metrics["tstr_accuracy"]
         metrics["tstr_error"] = (1.0 - value, 1.0 - high, 1.0 - low)
     rows = (result.get("image_stats") or {}).get("table", [])
-    for row in sorted(rows, key=lambda r: str(r.get("name"))):  # the engine sorts by effect
+    for row in sorted(rows, key=lambda r: str(r.get("name"))):  # the engine's order is by difference
         if row.get("available"):
             for part in ("w1", "difference", "spread_ratio"):
                 metrics[f"stats.{row['name']}.{part}"] = (_number(row.get(part)), math.nan,

@@ -87,6 +87,10 @@ def test_tuning_writes_the_tuned_spec_and_the_comparison(tuned) -> None:
     assert "which no search trial read" in text
     assert "| lighting.ambient | [1.2, 1.5] |" in text  # the range that moved
     assert "| brightness |" in text  # the low-level statistic it moved, before and after
+    row = next(line for line in text.splitlines() if line.startswith("| brightness |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    spread_before, spread_after = float(cells[5]), float(cells[6])  # std ratio, synthetic / real
+    assert spread_before > 0 and spread_after > 0
     split = json.loads((result.out / "split.json").read_text(encoding="utf-8"))
     assert len(split["tuning"]["names"]) + len(split["held_out"]["names"]) == N
     assert (result.out / "history.png").read_bytes()[:4] == b"\x89PNG"
