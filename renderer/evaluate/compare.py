@@ -106,7 +106,7 @@ def compare(synthetic: np.ndarray, real: np.ndarray) -> dict[str, object]:
         "differs": bool(ks.pvalue < P_THRESHOLD and abs(effect) >= EFFECT_THRESHOLD),
         "spread_ratio": ratio, "spread_p": spread_p,
         "spread_differs": bool(spread_p < P_THRESHOLD
-                               and max(ratio, 1.0 / max(ratio, 1e-12)) >= SPREAD_THRESHOLD),
+                               and not 1.0 / SPREAD_THRESHOLD < ratio < SPREAD_THRESHOLD),
     }
 
 
