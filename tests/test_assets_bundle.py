@@ -201,3 +201,35 @@ def test_prepare_assets_reproduces_cutouts_and_backgrounds(tmp_path: Path) -> No
                 assert np.array_equal(np.asarray(new), np.asarray(old)), rel
         else:
             assert (tmp_path / rel).read_bytes() == (ASSETS / rel).read_bytes(), rel
+
+
+ROADSIDE_FILES = sorted((ASSETS / "roadside").glob("*.jpg"))
+MAX_ROADSIDE_BYTES = 1_200_000
+
+
+def test_roadside_patches_are_small_rgb_squares() -> None:
+    assert len(ROADSIDE_FILES) >= 500
+    assert sum(p.stat().st_size for p in ROADSIDE_FILES) < MAX_ROADSIDE_BYTES
+    assert all(re.fullmatch(r"gtsdb-\d{5}-\d\.jpg", p.name) for p in ROADSIDE_FILES)
+    for path in ROADSIDE_FILES[::50]:
+        with Image.open(path) as image:
+            assert image.format == "JPEG" and image.mode == "RGB" and image.size == (48, 48)
+
+
+def test_prepare_assets_reproduces_roadside_patches(tmp_path: Path) -> None:
+    if not (SHARED_DATA / "gtsdb-dev").is_dir():
+        pytest.skip(f"shared GTSDB photos not available at {SHARED_DATA / 'gtsdb-dev'}")
+    written = load_tool("prepare_assets").prepare_roadside(SHARED_DATA.parent, tmp_path)
+    assert sorted(p.name for p in written) == [p.name for p in ROADSIDE_FILES]
+    for path in written[::25]:
+        # JPEG bytes depend on the libjpeg build; the pixels must still agree.
+        with Image.open(path) as new, Image.open(ASSETS / "roadside" / path.name) as old:
+            diff = np.abs(np.asarray(new, np.int16) - np.asarray(old, np.int16))
+        assert diff.mean() < 1.0, path.name
+
+
+def test_no_scene_scored_on_gtsdb_uses_patches_cut_from_it() -> None:
+    # tools/street_signs_check.py scores scenes/street-signs.yaml on the GTSDB photos that
+    # builtin:roadside was cut from: a background taken from the test images would flatter it.
+    scored_on_gtsdb = [REPO_ROOT / "scenes" / "street-signs.yaml"]
+    assert all("roadside" not in path.read_text(encoding="utf-8") for path in scored_on_gtsdb)

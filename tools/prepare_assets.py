@@ -1,13 +1,13 @@
-"""Regenerate the bundled sign templates, example cutouts and background photographs.
+"""Regenerate the bundled sign templates, example cutouts, background photographs and roadside patches.
 
 Everything written here is derived deterministically (no randomness, fixed encoder settings) from
-sources that are either in the shared data folder (sign templates) or ship on disk inside
+sources that are either in the shared data folder (sign templates, GTSDB road photos) or ship on disk inside
 installed packages (scikit-image and scikit-learn sample photographs), so a rerun gives the same
 bytes with the same package versions. Fonts are copied by hand; see ``assets/MANIFEST.md``.
 
 Usage::
 
-    python tools/prepare_assets.py                     # all three parts, shared data at ../shared
+    python tools/prepare_assets.py                     # all four parts, shared data at ../shared
     python tools/prepare_assets.py --shared /data/shared --only signs
 """
 
@@ -18,6 +18,7 @@ import csv
 import hashlib
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ SIGN_CLASSES = 43
 BACKGROUND_MAX_SIDE_PX = 640
 BACKGROUND_JPEG_QUALITY = 90
 SIGN_TEMPLATES = Path("data") / "gtsrb-sign-templates"
+ROAD_PHOTOS = Path("data") / "gtsdb-dev"
 SKIMAGE_DATA = "scikit-image `skimage.data.{}()`"
 
 
@@ -177,6 +179,29 @@ def prepare_backgrounds(out: Path) -> list[Path]:
     return [*written, out / "SOURCES.csv"]
 
 
+def prepare_roadside(shared: Path, out: Path) -> list[Path]:
+    """Cuts 3 sign-free 48 px patches (JPEG q90) beside the signs of each GTSDB development photo.
+
+    See ``tools/prepare_roadside_backgrounds.py`` (the same code); the files are named
+    ``gtsdb-<photo>-<k>.jpg``.
+
+    Args:
+        shared: shared folder holding ``data/gtsdb-dev``.
+        out: destination folder, ``assets/roadside``.
+
+    Returns:
+        The files written.
+    """
+    src = shared / ROAD_PHOTOS
+    if not src.is_dir():
+        raise FileNotFoundError(f"GTSDB road photos not found at {src}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from prepare_roadside_backgrounds import load, write_patches
+    for stale in out.glob("*.jpg"):
+        stale.unlink()
+    return write_patches(load(src, format="gtsdb"), out, prefix="gtsdb-")
+
+
 def crop_box(mask: np.ndarray, pad_px: int) -> tuple[slice, slice]:
     """Bounding box of a boolean mask, grown by ``pad_px`` and clipped to the image."""
     rows, cols = np.nonzero(mask)
@@ -292,15 +317,17 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point; prints one line per part with file count and bytes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO_ROOT.parent / "shared",
-                        help="shared folder holding data/gtsrb-sign-templates (default ../shared)")
+                        help="shared folder holding data/gtsrb-sign-templates and data/gtsdb-dev "
+                             "(default ../shared)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "assets",
                         help="assets folder to write into (default: the repo's assets/)")
-    parser.add_argument("--only", nargs="+", choices=("signs", "cutouts", "backgrounds"),
-                        default=("signs", "cutouts", "backgrounds"))
+    parser.add_argument("--only", nargs="+", choices=("signs", "cutouts", "backgrounds", "roadside"),
+                        default=("signs", "cutouts", "backgrounds", "roadside"))
     args = parser.parse_args(argv)
     parts = {"signs": lambda: prepare_signs(args.shared, args.out / "signs"),
              "cutouts": lambda: prepare_cutouts(args.out / "cutouts"),
-             "backgrounds": lambda: prepare_backgrounds(args.out / "backgrounds")}
+             "backgrounds": lambda: prepare_backgrounds(args.out / "backgrounds"),
+             "roadside": lambda: prepare_roadside(args.shared, args.out / "roadside")}
     for part in args.only:
         files = parts[part]()
         total = sum(path.stat().st_size for path in files)
