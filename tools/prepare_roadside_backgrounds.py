@@ -64,6 +64,8 @@ def patches_for(image_shape: tuple[int, int], boxes: list[Box], count: int,
         patch = (px, py, px + side - 1, py + side - 1)
         if px < 0 or py < 0 or patch[2] >= width or patch[3] >= height:
             continue
+        # Never within 2 px of a labeled object; patches of one photo may share up to half a side
+        # (a negative pad), since the roadside next to a sign is narrow.
         if overlaps(patch, boxes, pad=2) or overlaps(patch, found, pad=-side // 2):
             continue
         found.append(patch)
