@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from renderer.datasets import load  # noqa: E402
 from renderer.datasets.base import DatasetError, LoadedDataset  # noqa: E402
+from renderer.evaluate.preprocess import to_rgb  # noqa: E402
 
 DEFAULT_REAL = ROOT.parent / "shared" / "data" / "gtsdb-dev"
 Box = tuple[int, int, int, int]
@@ -87,7 +88,7 @@ def write_patches(real: LoadedDataset, out: Path, per_image: int = 3, size: int 
                  for x1, y1, x2, y2 in sample.boxes.tolist()]
         # One generator per photo, so a patch never depends on the photos before it.
         rng = np.random.default_rng([seed, sample.index])
-        image = sample.image if sample.image.shape[2] == 3 else np.repeat(sample.image, 3, axis=2)
+        image = to_rgb(sample.image)
         stem = Path(sample.name).stem
         for k, (x1, y1, x2, y2) in enumerate(patches_for(image.shape[:2], boxes, per_image, rng)):
             patch = cv2.resize(image[y1:y2 + 1, x1:x2 + 1], (size, size), interpolation=cv2.INTER_AREA)
