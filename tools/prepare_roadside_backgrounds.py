@@ -35,6 +35,10 @@ from renderer.evaluate.preprocess import to_rgb  # noqa: E402
 
 DEFAULT_REAL = ROOT.parent / "shared" / "data" / "gtsdb-dev"
 Box = tuple[int, int, int, int]
+# The bundled builtin:roadside's settings, and the command line's defaults.
+PER_IMAGE = 3
+SIZE_PX = 48
+JPEG_QUALITY = 90
 
 
 def overlaps(patch: Box, boxes: list[Box], pad: int) -> bool:
@@ -52,8 +56,10 @@ def patches_for(image_shape: tuple[int, int], boxes: list[Box], count: int,
     """
     height, width = image_shape
     found: list[Box] = []
+    if not boxes:
+        return found
     for _ in range(tries):
-        if len(found) == count or not boxes:
+        if len(found) == count:
             break
         x1, y1, x2, y2 = boxes[rng.integers(len(boxes))]
         side = int(round(max(x2 - x1, y2 - y1) * rng.uniform(1.1, 1.6)))
@@ -73,8 +79,8 @@ def patches_for(image_shape: tuple[int, int], boxes: list[Box], count: int,
     return found
 
 
-def write_patches(real: LoadedDataset, out: Path, per_image: int = 3, size: int = 48,
-                  quality: int = 90, seed: int = 0, prefix: str = "") -> list[Path]:
+def write_patches(real: LoadedDataset, out: Path, per_image: int = PER_IMAGE, size: int = SIZE_PX,
+                  quality: int = JPEG_QUALITY, seed: int = 0, prefix: str = "") -> list[Path]:
     """Cut ``per_image`` patches beside the boxes of every photo of ``real`` into ``out``.
 
     Each patch is resized to ``size`` x ``size`` px (area filter) and written as
@@ -103,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--real", type=Path, default=DEFAULT_REAL,
                         help="labeled photos: a detection set in any format synth reads")
-    parser.add_argument("--per-image", type=int, default=3, help="patches per photo")
-    parser.add_argument("--size", type=int, default=48, help="side of the written patches, pixels")
-    parser.add_argument("--quality", type=int, default=90, help="JPEG quality of the patches")
+    parser.add_argument("--per-image", type=int, default=PER_IMAGE, help="patches per photo")
+    parser.add_argument("--size", type=int, default=SIZE_PX, help="side of the written patches, pixels")
+    parser.add_argument("--quality", type=int, default=JPEG_QUALITY, help="JPEG quality of the patches")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--prefix", default="", help="prepended to every patch's file name")
     parser.add_argument("-o", "--out", type=Path, default=Path("roadside"), help="output folder")
